@@ -1,0 +1,28 @@
+# kam: the two commands the README starts with, and their helpers.
+SWIFT_BIN := $(wildcard /opt/swift/usr/bin)
+ifneq ($(SWIFT_BIN),)
+export PATH := $(SWIFT_BIN):$(PATH)
+endif
+SWIFT ?= swift
+
+.PHONY: deps build test release clean
+
+## deps: install the system packages kam needs (libsqlite3-dev, libcurl4-openssl-dev)
+deps:
+	@bash scripts/install-deps.sh
+
+## build: debug build of every target
+build: deps
+	$(SWIFT) build
+
+## test: every test suite (merge laws, simulations, domain rules)
+test: deps
+	$(SWIFT) test
+
+## release: optimised kam and kam-server in .build/release
+release: deps
+	$(SWIFT) build -c release --product kam
+	$(SWIFT) build -c release --product kam-server
+
+clean:
+	$(SWIFT) package clean

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where and how `kam-server` runs.
+public struct ServerConfiguration: Sendable, Hashable {
+    /// The default listening address: loopback only.
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8080
+
+    public var host: String
+    public var port: Int
+    /// The folder holding the server's database.
+    public var dataDirectory: URL
+
+    public init(host: String = defaultHost, port: Int = defaultPort, dataDirectory: URL) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The data folder: `explicit` if given, else `$KAM_SERVER_DATA`, else
+    /// `$XDG_DATA_HOME/kam-server`, else `~/.local/share/kam-server`.
+    public static func dataDirectory(explicit: String?, environment: [String: String]) -> URL {
+        if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        if let path = environment["KAM_SERVER_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return dataHome(environment).appendingPathComponent("kam-server")
+    }
+}
+
+/// `$XDG_DATA_HOME`, or `~/.local/share` when it is unset or not absolute.
+func dataHome(_ environment: [String: String]) -> URL {
+    if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return URL(fileURLWithPath: xdg) }
+    let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+    return URL(fileURLWithPath: home).appendingPathComponent(".local/share")
+}
