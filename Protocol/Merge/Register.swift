@@ -43,11 +43,22 @@ public struct Register<Value: Hashable & Sendable>: Hashable, Sendable {
     /// Whether the field was never written (or only seen, never held).
     public var isEmpty: Bool { siblings.isEmpty }
 
-    /// Whether people wrote the field concurrently and no one has settled it.
-    public var isConflicted: Bool { siblings.count > 1 }
+    /// The distinct current values, in dot order.
+    public var distinctValues: [Value] {
+        var seen = Set<Value>()
+        return siblings.compactMap { seen.insert($0.value).inserted ? $0.value : nil }
+    }
 
-    /// The single current value, or `nil` when empty or in conflict.
-    public var value: Value? { siblings.count == 1 ? siblings[0].value : nil }
+    /// Whether people wrote different values concurrently and no one has
+    /// settled it. Concurrent writes of the same value are kept as siblings
+    /// (the merge needs their dots) but they agree, so they are no conflict.
+    public var isConflicted: Bool {
+        siblings.count > 1 && siblings.dropFirst().contains { $0.value != siblings[0].value }
+    }
+
+    /// The current value when there is exactly one, or all siblings agree;
+    /// `nil` when empty or in conflict.
+    public var value: Value? { siblings.isEmpty || isConflicted ? nil : siblings[0].value }
 
     /// Records a local write of `value` with the fresh dot `dot`.
     ///

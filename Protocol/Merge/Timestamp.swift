@@ -25,7 +25,26 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
 
     /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-23T09:30:00.000Z`.
     public var description: String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let millis = ((rawValue % 86_400_000) + 86_400_000) % 86_400_000
+        let days = (rawValue - millis) / 86_400_000
+        let (year, month, day) = Self.civil(daysSince1970: days)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let ms = millis % 1000
+        let fraction = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
+        return "\(year)-\(two(month))-\(two(day))T\(two(millis / 3_600_000)):\(two(millis / 60_000 % 60)):\(two(millis / 1000 % 60)).\(fraction)Z"
+    }
+
+    /// The proleptic Gregorian date of a day count (Howard Hinnant's algorithm).
+    static func civil(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     public init(from decoder: any Decoder) throws {
