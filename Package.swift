@@ -18,7 +18,7 @@ let package = Package(
     ],
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
-        .target(name: "KAMProtocol", path: "Protocol", exclude: ["openapi.yaml"]),
+        .target(name: "KAMProtocol", path: "Protocol"),
         .target(
             name: "KAMServer",
             dependencies: [
