@@ -1,7 +1,7 @@
 /// A calendar day as people write it, `2026-11-23`: the date of an activity.
 ///
 /// A day has no time zone: the rep's own calendar day is what the record means.
-public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Day: Hashable, Comparable, Sendable, TypedText, CustomStringConvertible {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -39,16 +39,6 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public var text: String { description }
+    public static let fieldType = FieldType.day
 }

@@ -54,24 +54,6 @@ extension Money: FieldValueConvertible {
     public var fieldValue: FieldValue { .integer(minorUnits) }
 }
 
-extension Period: FieldValueConvertible {
-    public init(fieldValue: FieldValue, field: String) throws(DomainError) {
-        guard let text = fieldValue.text else { throw .wrongType(field: field, expected: FieldType.period.expected) }
-        try self.init(parsing: text)
-    }
-
-    public var fieldValue: FieldValue { .text(rawValue) }
-}
-
-extension Day: FieldValueConvertible {
-    public init(fieldValue: FieldValue, field: String) throws(DomainError) {
-        guard let text = fieldValue.text else { throw .wrongType(field: field, expected: FieldType.day.expected) }
-        try self.init(parsing: text)
-    }
-
-    public var fieldValue: FieldValue { .text(description) }
-}
-
 extension Timestamp: FieldValueConvertible {
     public init(fieldValue: FieldValue, field: String) throws(DomainError) {
         guard let millis = fieldValue.integer else { throw .wrongType(field: field, expected: FieldType.timestamp.expected) }

@@ -1,6 +1,6 @@
 /// A reporting period for purchase-share records: a quarter (`2026-Q3`) or a
 /// month (`2026-07`).
-public struct Period: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Period: Hashable, Comparable, Sendable, TypedText, CustomStringConvertible {
     public enum Granularity: String, Hashable, Sendable {
         case quarter
         case month
@@ -72,16 +72,6 @@ public struct Period: Hashable, Comparable, Sendable, Codable, CustomStringConve
             < (rhs.year, rhs.firstMonth, rhs.granularity == .month ? 1 : 0)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public var text: String { rawValue }
+    public static let fieldType = FieldType.period
 }

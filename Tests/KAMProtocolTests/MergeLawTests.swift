@@ -8,43 +8,45 @@ import Testing
 struct MergeLawTests {
     static let cases = 1_000
 
+    /// Checks `body` on `cases` generated inputs, and that every one of them ran.
+    func law<Input>(
+        _ input: Generator<Input, some Sequence>, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (Input) throws -> Void
+    ) async {
+        var checked = 0
+        await propertyCheck(count: Self.cases, input: input, perform: { value in
+            checked += 1
+            try body(value)
+        }, sourceLocation: sourceLocation)
+        #expect(checked == Self.cases, sourceLocation: sourceLocation)
+    }
+
     @Test("register join is commutative")
     func registerCommutative() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, _ in
             #expect(a.joined(with: b) == b.joined(with: a))
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("register join is associative")
     func registerAssociative() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, c in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, c in
             #expect(a.joined(with: b).joined(with: c) == a.joined(with: b.joined(with: c)))
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("register join is idempotent")
     func registerIdempotent() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, _ in
             #expect(a.joined(with: a) == a)
             let ab = a.joined(with: b)
             #expect(ab.joined(with: b) == ab)
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("a local write dominates everything its writer had seen")
     func writeDominates() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, _ in
             let seen = a.joined(with: b)
             var written = seen
             let dot = Dot(replica: ReplicaID(rawValue: "writer")!, counter: 1)
@@ -56,14 +58,11 @@ struct MergeLawTests {
             #expect(written.joined(with: a) == written)
             #expect(written.joined(with: b) == written)
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("concurrent writes both survive a join")
     func concurrentWritesSurvive() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, _ in
             var left = a
             var right = b
             left.write(100, dot: Dot(replica: ReplicaID(rawValue: "left")!, counter: 1), at: Histories.at)
@@ -76,27 +75,21 @@ struct MergeLawTests {
             resolved.write(300, dot: Dot(replica: ReplicaID(rawValue: "left")!, counter: 2), at: Histories.at)
             #expect(resolved.joined(with: left).joined(with: right).values == [300])
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("record join is commutative, associative and idempotent")
     func recordLaws() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.recordTriples) { a, b, c in
-            checked += 1
+        await law(Histories.recordTriples) { a, b, c in
             #expect(a.joined(with: b) == b.joined(with: a))
             #expect(a.joined(with: b).joined(with: c) == a.joined(with: b.joined(with: c)))
             #expect(a.joined(with: a) == a)
             #expect(a.joined(with: b).joined(with: b) == a.joined(with: b))
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("a delete never hides an edit it had not seen")
     func deleteKeepsConcurrentEdits() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.recordTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.recordTriples) { a, b, _ in
             var deleter = a
             var editor = b
             var deleterClock = DotClock(replica: ReplicaID(rawValue: "deleter")!)
@@ -111,14 +104,11 @@ struct MergeLawTests {
             #expect(conflict.concurrentEdits.contains { $0.field == "notes" && $0.sibling.value == .text("called the buyer") })
             #expect(merged.status.isVisible)
         }
-        #expect(checked == Self.cases)
     }
 
     @Test("join agrees with the version-vector order of the states")
     func joinMatchesOrder() async {
-        var checked = 0
-        await propertyCheck(count: Self.cases, input: Histories.registerTriples) { a, b, _ in
-            checked += 1
+        await law(Histories.registerTriples) { a, b, _ in
             switch a.context.compare(to: b.context) {
             case .before: #expect(a.joined(with: b) == b)
             case .after: #expect(a.joined(with: b) == a)
@@ -126,6 +116,5 @@ struct MergeLawTests {
             case .concurrent: #expect(a.joined(with: b).context.compare(to: a.context) == .after)
             }
         }
-        #expect(checked == Self.cases)
     }
 }
