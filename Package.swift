@@ -15,15 +15,30 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
-        .target(name: "KAMProtocol", path: "Protocol"),
+        .target(name: "KAMProtocol", path: "Protocol", exclude: ["openapi.yaml"]),
         .target(
             name: "KAMServer",
             dependencies: [
                 "KAMProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             path: "Server"
         ),
@@ -48,6 +63,8 @@ let package = Package(
             dependencies: [
                 "KAMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/kam-server"
         ),
@@ -59,7 +76,16 @@ let package = Package(
             ],
             path: "Tests/KAMProtocolTests"
         ),
-        .testTarget(name: "KAMServerTests", dependencies: ["KAMServer"], path: "Tests/KAMServerTests"),
+        .testTarget(
+            name: "KAMServerTests",
+            dependencies: [
+                "KAMServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/KAMServerTests"
+        ),
         .testTarget(name: "KAMClientTests", dependencies: ["KAMClient"], path: "Tests/KAMClientTests"),
     ]
 )

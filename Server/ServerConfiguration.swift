@@ -6,15 +6,27 @@ public struct ServerConfiguration: Sendable, Hashable {
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
 
+    /// The largest request body accepted (after gzip is undone): 16 MiB.
+    public static let defaultMaximumBodyBytes = 16 * 1024 * 1024
+    /// The most record states one push may carry.
+    public static let defaultMaximumBatchRecords = 5_000
+
     public var host: String
     public var port: Int
     /// The folder holding the server's database.
     public var dataDirectory: URL
+    public var maximumBodyBytes: Int
+    public var maximumBatchRecords: Int
 
-    public init(host: String = defaultHost, port: Int = defaultPort, dataDirectory: URL) {
+    public init(
+        host: String = defaultHost, port: Int = defaultPort, dataDirectory: URL,
+        maximumBodyBytes: Int = defaultMaximumBodyBytes, maximumBatchRecords: Int = defaultMaximumBatchRecords
+    ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.maximumBodyBytes = maximumBodyBytes
+        self.maximumBatchRecords = maximumBatchRecords
     }
 
     /// The data folder: `explicit` if given, else `$KAM_SERVER_DATA`, else

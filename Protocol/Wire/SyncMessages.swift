@@ -76,12 +76,18 @@ public struct PushAcknowledgement: Hashable, Sendable, Codable {
     public var refused: [PushRefusal]
     /// The newest sequence number the server has handed out.
     public var sequence: UInt64
+    /// How many fields this push left with conflicting values that had none before.
+    public var conflicts: Int
 
-    public init(accepted: Int, refused: [PushRefusal], sequence: UInt64, protocolVersion: Int = KAMProtocolVersion.current) {
+    public init(
+        accepted: Int, refused: [PushRefusal], sequence: UInt64, conflicts: Int = 0,
+        protocolVersion: Int = KAMProtocolVersion.current
+    ) {
         self.protocolVersion = protocolVersion
         self.accepted = accepted
         self.refused = refused
         self.sequence = sequence
+        self.conflicts = conflicts
     }
 }
 

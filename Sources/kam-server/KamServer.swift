@@ -3,10 +3,21 @@ import KAMProtocol
 import KAMServer
 
 @main
-struct KamServer: ParsableCommand {
+struct KamServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kam-server",
         abstract: "The kam sync server: merges every rep's changes and answers the office.",
-        version: "0.1.0 (protocol \(KAMProtocolVersion.current))"
+        version: "0.1.0 (protocol \(KAMProtocolVersion.current))",
+        subcommands: [Serve.self, UserCommand.self],
+        defaultSubcommand: Serve.self
     )
+}
+
+/// Options every subcommand shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The folder holding the server's database (default: $KAM_SERVER_DATA, else $XDG_DATA_HOME/kam-server, else ~/.local/share/kam-server).")
+    var dataDirectory: String?
+
+    @Option(help: "How much to log: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: LogLevelOption = .info
 }

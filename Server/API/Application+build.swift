@@ -1,0 +1,26 @@
+import Hummingbird
+import KAMProtocol
+import Logging
+
+/// The kam server as a Hummingbird application: a ServiceLifecycle service
+/// that stops gracefully on SIGTERM and SIGINT.
+public func buildApplication(
+    configuration: ServerConfiguration, store: any SyncStore, metrics: ServerMetrics = ServerMetrics(),
+    logger: Logger = Logger(label: "kam.server")
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, store: store, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kam-server"),
+        logger: logger)
+}
+
+/// The router alone, for tests and for the OpenAPI check.
+public func buildRouter(configuration: ServerConfiguration, store: any SyncStore, metrics: ServerMetrics) -> Router<KAMRequestContext> {
+    let router = Router(context: KAMRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    Routes(store: store, metrics: metrics, configuration: configuration).add(to: router)
+    return router
+}

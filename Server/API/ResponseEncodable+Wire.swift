@@ -1,0 +1,10 @@
+import Hummingbird
+import KAMProtocol
+
+// The wire messages and office views are answered as JSON bodies.
+extension ReplicaRegistered: ResponseEncodable {}
+extension PushAcknowledgement: ResponseEncodable {}
+extension PullPage: ResponseEncodable {}
+extension AccountList: ResponseEncodable {}
+extension AccountDetail: ResponseEncodable {}
+extension PipelineReport: ResponseEncodable {}

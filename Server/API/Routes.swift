@@ -1,0 +1,115 @@
+import Hummingbird
+import KAMProtocol
+
+/// The HTTP API: sync under `/v1/sync`, registration, office queries, health and metrics.
+struct Routes {
+    let store: any SyncStore
+    let metrics: ServerMetrics
+    let configuration: ServerConfiguration
+
+    func add(to router: Router<KAMRequestContext>) {
+        router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(store: store))
+        v1.post("replicas", use: registerReplica)
+        v1.post("sync/push", use: push)
+        v1.get("sync/pull", use: pull)
+        v1.get("accounts", use: accounts)
+        v1.get("accounts/{id}", use: account)
+        v1.get("reports/pipeline") { _, context in try await store.pipeline(for: context.requireUser()) }
+    }
+
+    func registerReplica(_ request: Request, context: KAMRequestContext) async throws -> ReplicaRegistered {
+        let user = try context.requireUser()
+        let registration = try await request.decode(as: ReplicaRegistration.self, context: context)
+        try Self.checkVersion(registration.protocolVersion)
+        let registered = try await store.registerReplica(registration.replica, for: user)
+        context.logger.info("replica registered", metadata: ["replica": "\(registration.replica)"])
+        return registered
+    }
+
+    func push(_ request: Request, context: KAMRequestContext) async throws -> PushAcknowledgement {
+        let user = try context.requireUser()
+        guard user.role.mayPush else { throw APIError(SyncError.pushForbidden(user.role)) }
+        var context = context
+        context.maxUploadSize = configuration.maximumBodyBytes
+        let push = try await request.decode(as: PushRequest.self, context: context)
+        try Self.checkVersion(push.protocolVersion)
+        guard push.records.count <= configuration.maximumBatchRecords else {
+            throw APIError(
+                .contentTooLarge, code: "batch-too-large",
+                message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
+        }
+        let acknowledgement = try await store.push(push, by: user)
+        metrics.pushed(
+            push.fieldStateCount,
+            PushAcknowledgementSummary(accepted: acknowledgement.accepted, refused: acknowledgement.refused.count, conflicts: acknowledgement.conflicts))
+        return acknowledgement
+    }
+
+    func pull(_ request: Request, context: KAMRequestContext) async throws -> PullPage {
+        let user = try context.requireUser()
+        let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
+        let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
+        let page = try await store.pull(since: since, limit: Int(limit), for: user)
+        metrics.pulled(records: page.records.count)
+        return page
+    }
+
+    func accounts(_ request: Request, context: KAMRequestContext) async throws -> AccountList {
+        let user = try context.requireUser()
+        let query = request.uri.queryParameters
+        func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
+            guard let text = query[name[...]].map(String.init), !text.isEmpty else { return nil }
+            guard let value = T(rawValue: text) else {
+                throw APIError.badRequest("\(name) '\(text)' is not known: use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+        func text(_ name: String) -> String? { query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let conflicts: Bool
+        switch text("has-conflicts") {
+        case nil, "false": conflicts = false
+        case "true": conflicts = true
+        case let other?: throw APIError.badRequest("has-conflicts '\(other)' must be true or false")
+        }
+        return try await store.accounts(
+            matching: AccountQuery(
+                stage: try choice("stage", Stage.self), owner: text("owner"), region: text("region"),
+                tier: try choice("tier", Tier.self), text: text("text"), hasConflicts: conflicts,
+                limit: Int(try Self.integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
+                offset: Int(try Self.integer(request, "offset", default: 0, range: 0...1_000_000_000))),
+            for: user)
+    }
+
+    func account(_ request: Request, context: KAMRequestContext) async throws -> AccountDetail {
+        let user = try context.requireUser()
+        let raw = try context.parameters.require("id")
+        guard let id = RecordID(rawValue: raw), let detail = try await store.account(id, for: user) else {
+            throw APIError(.notFound, code: "not-found", message: "there is no account '\(raw.prefix(80))' that you may see")
+        }
+        return detail
+    }
+
+    static func checkVersion(_ version: Int) throws {
+        guard KAMProtocolVersion.supported.contains(version) else { throw APIError(SyncError.unsupportedProtocolVersion(version)) }
+    }
+
+    /// A whole-number query parameter within `range`, or `default` when absent.
+    static func integer(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
+        guard let text = request.uri.queryParameters[name[...]] else { return value }
+        guard let number = UInt64(text), range.contains(number) else {
+            throw APIError.badRequest("\(name) '\(text.prefix(40))' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}
+
+/// The answer of `/healthz`.
+struct HealthStatus: ResponseEncodable {
+    var status: String
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import KAMProtocol
+
+extension SQLiteStore {
+    public func accounts(matching query: AccountQuery, for user: User) async throws -> AccountList {
+        let limit = min(max(query.limit, 1), AccountQuery.maximumLimit)
+        let offset = max(query.offset, 0)
+        return try await writer.read { db in
+            let (from, arguments) = Self.accountFilter(query, user: user)
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
+            var paged = arguments
+            paged += ["limit": limit, "offset": offset]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT a.*, \(Self.childConflicts) AS child_conflicts \(from) ORDER BY a.name, a.id LIMIT :limit OFFSET :offset",
+                arguments: paged)
+            return AccountList(accounts: try rows.map(Self.summary), total: total, limit: limit, offset: offset)
+        }
+    }
+
+    public func account(_ id: RecordID, for user: User) async throws -> AccountDetail? {
+        try await writer.read { db -> AccountDetail? in
+            guard let stored = try Self.loadRecord(db, id), stored.state.kind == .account,
+                try Self.mayAccess(db, user: user, account: id)
+            else { return nil }
+            guard stored.state.status.isVisible else { return nil }
+            let records = try Self.loadRecords(
+                db,
+                sql: """
+                    SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
+                    WHERE r.account_id = :account AND r.id != :account ORDER BY r.id
+                    """,
+                arguments: ["account": id.rawValue])
+            let authors = try Self.authors(db, of: nil)
+            do {
+                return try AccountDetail(account: stored.state, records: records, authors: authors)
+            } catch let error as DomainError {
+                throw SyncError.invalidValue(kind: .account, id: id, error)
+            }
+        }
+    }
+
+    public func pipeline(for user: User) async throws -> PipelineReport {
+        try await writer.read { db in
+            let (from, arguments) = Self.accountFilter(AccountQuery(), user: user)
+            let rows = try Row.fetchAll(db, sql: "SELECT a.*, \(Self.childConflicts) AS child_conflicts \(from)", arguments: arguments)
+            return PipelineReport(accounts: try rows.map(Self.summary))
+        }
+    }
+
+    static let childConflicts =
+        "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
+
+    /// The FROM and WHERE clauses that select the accounts of `query` that `user` may see.
+    static func accountFilter(_ query: AccountQuery, user: User) -> (String, StatementArguments) {
+        var clauses = ["a.kind = 'account'", "a.visible = 1"]
+        var arguments: StatementArguments = [:]
+        var from = "FROM records a"
+        if !user.role.seesAllAccounts {
+            from += " JOIN account_access aa ON aa.account_id = a.id AND aa.user_name = :user"
+            arguments += ["user": user.name]
+        }
+        if let stage = query.stage {
+            clauses.append("a.stage = :stage")
+            arguments += ["stage": stage.rawValue]
+        }
+        if let owner = query.owner {
+            clauses.append("a.owner = :owner")
+            arguments += ["owner": owner]
+        }
+        if let region = query.region {
+            clauses.append("a.region = :region")
+            arguments += ["region": region]
+        }
+        if let tier = query.tier {
+            clauses.append("a.tier = :tier")
+            arguments += ["tier": tier.rawValue]
+        }
+        if let text = query.text, !text.isEmpty {
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            clauses.append(
+                "(a.name LIKE :text ESCAPE '\\' OR a.industry LIKE :text ESCAPE '\\' OR a.region LIKE :text ESCAPE '\\' OR a.notes LIKE :text ESCAPE '\\')")
+            arguments += ["text": "%\(escaped)%"]
+        }
+        if query.hasConflicts {
+            clauses.append("(a.needs_resolution = 1 OR a.flags != '[]' OR \(childConflicts))")
+        }
+        return (from + " WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// An account-list row from the materialised columns.
+    static func summary(_ row: Row) throws -> AccountSummary {
+        let id: String = row["id"]
+        let share: Int? = row["share"]
+        return AccountSummary(
+            id: RecordID(rawValue: id)!, name: row["name"] ?? id, industry: row["industry"], region: row["region"],
+            owner: row["owner"], tier: (row["tier"] as String?).flatMap(Tier.init(rawValue:)),
+            stage: (row["stage"] as String?).flatMap(Stage.init(rawValue:)) ?? .development,
+            share: share.flatMap { (0...10_000).contains($0) ? Share(basisPoints: $0) : nil },
+            needsResolution: row["needs_resolution"] || row["child_conflicts"],
+            flags: try decode([String].self, Data((row["flags"] as String).utf8)))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import KAMProtocol
+import Logging
+
+/// The embedded store: one SQLite file (WAL) through GRDB.
+///
+/// Field states are kept one row per (record, field), each with the sequence
+/// number of its last change; a materialised `records` table answers the
+/// office's queries and says who may see and write what.
+public struct SQLiteStore: SyncStore {
+    let writer: any DatabaseWriter
+    let logger: Logger
+
+    /// A store over an open database; migrates it to the current schema.
+    public init(writer: any DatabaseWriter, logger: Logger) throws {
+        self.writer = writer
+        self.logger = logger
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The store in `directory` (created if missing), as `kam-server.sqlite`.
+    public static func open(directory: URL, logger: Logger) throws -> SQLiteStore {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: directory.appendingPathComponent(fileName).path, configuration: configuration)
+        return try SQLiteStore(writer: pool, logger: logger)
+    }
+
+    /// A store in memory, for tests.
+    public static func inMemory(logger: Logger = Logger(label: "kam.store")) throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue(), logger: logger)
+    }
+
+    /// The database file's name in the data folder.
+    public static let fileName = "kam-server.sqlite"
+
+    /// The name of the row that holds a record's deletion register.
+    static let existenceField = "@existence"
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try WireFormat.encoder().encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try WireFormat.decoder().decode(type, from: data) }
+
+    static func now() -> Int64 { Timestamp.now().rawValue }
+}
+
+extension SQLiteStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE replicas (
+                    id TEXT PRIMARY KEY,
+                    user_name TEXT NOT NULL REFERENCES users(name),
+                    registered_at INTEGER NOT NULL,
+                    highest_counter INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX replicas_user ON replicas(user_name);
+                CREATE TABLE field_states (
+                    record_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    state BLOB NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (record_id, field)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX field_states_seq ON field_states(seq);
+                CREATE TABLE records (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    account_id TEXT,
+                    created_by TEXT NOT NULL,
+                    visible INTEGER NOT NULL,
+                    needs_resolution INTEGER NOT NULL,
+                    name TEXT, industry TEXT, region TEXT, owner TEXT, tier TEXT, stage TEXT, share INTEGER, notes TEXT,
+                    flags TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE INDEX records_account ON records(account_id);
+                CREATE INDEX records_kind_stage ON records(kind, stage);
+                CREATE TABLE account_access (
+                    account_id TEXT NOT NULL,
+                    user_name TEXT NOT NULL,
+                    PRIMARY KEY (account_id, user_name)
+                ) WITHOUT ROWID;
+                CREATE INDEX account_access_user ON account_access(user_name);
+                CREATE TABLE sequence (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO sequence (id, value) VALUES (1, 0);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KAMServer
+import Logging
+
+extension KamServer {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start the server on the embedded SQLite store.")
+
+        @OptionGroup var options: DataOptions
+
+        @Option(help: "The address to listen on.")
+        var host = ServerConfiguration.defaultHost
+
+        @Option(help: "The port to listen on (0 picks a free one).")
+        var port = ServerConfiguration.defaultPort
+
+        func validate() throws {
+            guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
+        }
+
+        func run() async throws {
+            let logger = bootstrapLogging(options.logLevel)
+            let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
+            let configuration = ServerConfiguration(host: host, port: port, dataDirectory: directory)
+            let store = try openStore(directory, logger: logger)
+            if try await store.users().isEmpty {
+                logger.notice(
+                    "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")
+            }
+            logger.info("data directory", metadata: ["path": "\(directory.path)"])
+            let app = buildApplication(configuration: configuration, store: store, logger: logger)
+            try await app.runService()
+        }
+    }
+}

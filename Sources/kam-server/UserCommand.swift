@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import KAMServer
+
+extension KamServer {
+    struct UserCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "user", abstract: "Manage who may use the server.",
+            subcommands: [Add.self, List.self, Revoke.self])
+    }
+}
+
+extension KamServer.UserCommand {
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user and print their bearer token (shown only once).")
+
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The user name (letters, digits, '.', '-', '_').") var name: String
+        @Option(help: "rep, manager, office or admin.") var role: Role
+
+        func run() async throws {
+            let store = try openStore(options)
+            let token = try await store.addUser(name: name, role: role)
+            print(token)
+            printError("added \(role) '\(name)'. The token above is shown only once: give it to \(name) for 'kam init --token'.")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users and their roles.")
+
+        @OptionGroup var options: DataOptions
+
+        func run() async throws {
+            let users = try await openStore(options).users()
+            if users.isEmpty {
+                printError("no users yet: add one with 'kam-server user add NAME --role admin'")
+                return
+            }
+            let width = max(4, users.map(\.name.count).max() ?? 0)
+            print("NAME".padding(toLength: width, withPad: " ", startingAt: 0) + "  ROLE     STATUS")
+            for user in users {
+                let name = user.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                let role = user.role.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                print("\(name)  \(role)  \(user.isRevoked ? "revoked" : "active")")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a user's token; their past work stays.")
+
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            try await openStore(options).revokeUser(name: name)
+            printError("revoked '\(name)': their token no longer works")
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
