@@ -5,7 +5,7 @@ export PATH := $(SWIFT_BIN):$(PATH)
 endif
 SWIFT ?= swift
 
-.PHONY: deps build test release clean
+.PHONY: deps build test release run clean
 
 ## deps: install the system packages kam needs (libsqlite3-dev, libcurl4-openssl-dev)
 deps:
@@ -23,6 +23,10 @@ test: deps
 release: deps
 	$(SWIFT) build -c release --product kam
 	$(SWIFT) build -c release --product kam-server
+
+## run: build release binaries and start kam-server on the embedded SQLite store
+run:
+	@bash scripts/run-server.sh
 
 clean:
 	$(SWIFT) package clean

@@ -32,6 +32,7 @@ extension KamServer {
             logger.info("data directory", metadata: ["path": "\(directory.path)"])
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()
+            logger.info("stopped")
         }
     }
 }
