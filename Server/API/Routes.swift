@@ -45,6 +45,13 @@ struct Routes {
                 message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
         }
         let acknowledgement = try await store.push(push, by: user)
+        context.logger.info(
+            "push",
+            metadata: [
+                "replica": "\(push.replica)", "records": "\(push.records.count)", "field_states": "\(push.fieldStateCount)",
+                "accepted": "\(acknowledgement.accepted)", "refused": "\(acknowledgement.refused.count)",
+                "conflicts_created": "\(acknowledgement.conflicts)", "sequence": "\(acknowledgement.sequence)",
+            ])
         metrics.pushed(
             push.fieldStateCount,
             PushAcknowledgementSummary(accepted: acknowledgement.accepted, refused: acknowledgement.refused.count, conflicts: acknowledgement.conflicts))
@@ -57,6 +64,8 @@ struct Routes {
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
         let page = try await store.pull(since: since, limit: Int(limit), for: user)
         metrics.pulled(records: page.records.count)
+        context.logger.info(
+            "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])
         return page
     }
 

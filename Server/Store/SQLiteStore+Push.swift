@@ -12,13 +12,9 @@ extension SQLiteStore {
         let outcome = try await writer.write { db in
             try Self.push(db, batch: batch, replica: request.replica, user: user)
         }
-        logger.info(
-            "push",
-            metadata: [
-                "user": "\(user.name)", "replica": "\(request.replica)", "records": "\(batch.count)",
-                "accepted": "\(outcome.acknowledgement.accepted)", "refused": "\(outcome.acknowledgement.refused.count)",
-                "changed": "\(outcome.changed)", "conflicts_created": "\(outcome.acknowledgement.conflicts)",
-            ])
+        logger.debug(
+            "merged",
+            metadata: ["user": "\(user.name)", "replica": "\(request.replica)", "changed": "\(outcome.changed)"])
         return outcome.acknowledgement
     }
 
