@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -46,9 +47,18 @@ let package = Package(
             name: "KAMClient",
             dependencies: [
                 "KAMProtocol",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Client"
+        ),
+        // The system libcurl, with typed wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .executableTarget(
             name: "kam",
@@ -87,6 +97,16 @@ let package = Package(
             ],
             path: "Tests/KAMServerTests"
         ),
-        .testTarget(name: "KAMClientTests", dependencies: ["KAMClient"], path: "Tests/KAMClientTests"),
+        .testTarget(
+            name: "KAMClientTests",
+            dependencies: [
+                "KAMClient",
+                "KAMServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/KAMClientTests"
+        ),
     ]
 )

@@ -91,14 +91,12 @@ extension SQLiteStore {
 
     /// An account-list row from the materialised columns.
     static func summary(_ row: Row) throws -> AccountSummary {
-        let id: String = row["id"]
-        let share: Int? = row["share"]
-        return AccountSummary(
-            id: RecordID(rawValue: id)!, name: row["name"] ?? id, industry: row["industry"], region: row["region"],
-            owner: row["owner"], tier: (row["tier"] as String?).flatMap(Tier.init(rawValue:)),
-            stage: (row["stage"] as String?).flatMap(Stage.init(rawValue:)) ?? .development,
-            share: share.flatMap { (0...10_000).contains($0) ? Share(basisPoints: $0) : nil },
-            needsResolution: row["needs_resolution"] || row["child_conflicts"],
-            flags: try decode([String].self, Data((row["flags"] as String).utf8)))
+        var index = RecordIndex(RecordState(kind: .account, id: RecordID(rawValue: row["id"])!))
+        index.needsResolution = row["needs_resolution"]
+        (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
+        (index.tier, index.stage, index.share) = (row["tier"], row["stage"], row["share"])
+        return index.summary(
+            id: RecordID(rawValue: row["id"])!, flags: try decode([String].self, Data((row["flags"] as String).utf8)),
+            childrenNeedResolution: row["child_conflicts"])
     }
 }

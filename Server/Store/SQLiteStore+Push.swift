@@ -102,7 +102,7 @@ extension SQLiteStore {
                 let gained = try updateAccess(db, account: merged, createdBy: createdBy)
                 if !gained.isEmpty { sequence = try resequence(db, account: merged.id, from: sequence) }
             }
-            for account in accountIDs(of: merged) { touchedAccounts[account] = () }
+            for account in RecordIndex.accounts(of: merged) { touchedAccounts[account] = () }
         }
         for account in touchedAccounts.keys { try refreshFlags(db, account: account) }
         try db.execute(sql: "UPDATE sequence SET value = ? WHERE id = 1", arguments: [sequence])
@@ -126,7 +126,7 @@ extension SQLiteStore {
                 "not-owner",
                 "account \(pushed.id) belongs to \(owners.isEmpty ? stored.createdBy : owners.joined(separator: " and ")); you (\(user.name)) may not change it. Ask its owner or a manager")
         }
-        let accounts = accountIDs(of: (stored?.state ?? RecordState(kind: pushed.kind, id: pushed.id)).joined(with: pushed))
+        let accounts = RecordIndex.accounts(of: (stored?.state ?? RecordState(kind: pushed.kind, id: pushed.id)).joined(with: pushed))
         guard !accounts.isEmpty else {
             return refuse("missing-account", "a new \(pushed.kind) must name its account")
         }

@@ -59,16 +59,9 @@ extension SQLiteStore {
             arguments: [id.rawValue, field, state, sequence])
     }
 
-    /// The account a record belongs to: itself for an account, else its `account` field.
-    static func accountIDs(of state: RecordState) -> [RecordID] {
-        if state.kind == .account { return [state.id] }
-        return state["account"].distinctValues.compactMap { $0.text.flatMap(RecordID.init(rawValue:)) }
-    }
-
     /// Refreshes the row the office's queries and access checks read, from the merged state.
     static func materialize(_ db: Database, _ state: RecordState, createdBy: String) throws {
-        let values = state.displayValues
-        func text(_ name: String) -> String? { values[name]?.text }
+        let index = RecordIndex(state)
         try db.execute(
             sql: """
                 INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
@@ -80,10 +73,9 @@ extension SQLiteStore {
                     share = excluded.share, notes = excluded.notes
                 """,
             arguments: [
-                state.id.rawValue, state.kind.rawValue, accountIDs(of: state).first?.rawValue, createdBy,
-                state.status.isVisible, state.needsResolution,
-                state.kind == .account ? text("name") : nil, text("industry"), text("region"), text("owner"),
-                text("tier"), text("stage"), state.kind == .account ? values["share"]?.integer : nil, text("notes"),
+                state.id.rawValue, state.kind.rawValue, index.account?.rawValue, createdBy, index.visible,
+                index.needsResolution, state.kind == .account ? index.name : nil, index.industry, index.region,
+                index.owner, index.tier, index.stage, index.share, index.notes,
             ])
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import KAMProtocol
+
+/// A rep's replica and everything they do with it offline: the domain
+/// commands check the rules of domain.md before anything is written, and each
+/// is one local edit.
+public struct Replica: Sendable {
+    public let store: ReplicaStore
+    /// The name written as author of activities and stage changes.
+    public let author: String?
+
+    public init(store: ReplicaStore, author: String? = nil) throws {
+        self.store = store
+        let user = try store.settings().user
+        self.author = author ?? user
+    }
+
+    /// Finds an account by id, unique id prefix, or exact name.
+    public func resolveAccount(_ reference: String) throws -> RecordID {
+        try store.read { db in try Self.resolve(db, reference, kind: .account) }
+    }
+
+    static func resolve(_ db: Database, _ reference: String, kind: RecordKind) throws -> RecordID {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else {
+            throw kind == .account ? ClientError.unknownAccount(reference) : ClientError.unknownRecord(kind, reference)
+        }
+        let base = "SELECT id, name FROM records WHERE kind = :kind AND visible = 1"
+        if let id = RecordID(rawValue: text),
+            try Row.fetchOne(db, sql: "\(base) AND id = :id", arguments: ["kind": kind.rawValue, "id": id.rawValue]) != nil
+        {
+            return id
+        }
+        var matches = try Row.fetchAll(
+            db, sql: "\(base) AND substr(id, 1, length(:prefix)) = :prefix ORDER BY id LIMIT 11",
+            arguments: ["kind": kind.rawValue, "prefix": text])
+        if matches.isEmpty, kind == .account {
+            matches = try Row.fetchAll(db, sql: "\(base) AND name = :name ORDER BY id LIMIT 11", arguments: ["kind": kind.rawValue, "name": text])
+        }
+        if matches.count == 1 { return RecordID(rawValue: matches[0]["id"])! }
+        guard !matches.isEmpty else {
+            throw kind == .account ? ClientError.unknownAccount(reference) : ClientError.unknownRecord(kind, reference)
+        }
+        let candidates = matches.prefix(10).map { row -> String in
+            let id: String = row["id"]
+            let name: String? = row["name"]
+            return name.map { "\(id)  \($0)" } ?? id
+        }
+        throw kind == .account
+            ? ClientError.ambiguousAccount(reference, candidates: candidates)
+            : ClientError.ambiguousRecord(kind, reference, candidates: candidates)
+    }
+
+    /// Finds a record of any kind by id or unique id prefix; accounts also by name.
+    public func resolveRecord(_ reference: String) throws -> (RecordKind, RecordID) {
+        try store.read { db in
+            if let id = try? Self.resolve(db, reference, kind: .account) { return (.account, id) }
+            var found: [(RecordKind, RecordID)] = []
+            for kind in RecordKind.allCases where kind != .account {
+                if let id = try? Self.resolve(db, reference, kind: kind) { found.append((kind, id)) }
+            }
+            guard found.count == 1 else {
+                if found.isEmpty { throw ClientError.unknownAccount(reference) }
+                throw ClientError.ambiguousAccount(reference, candidates: found.map { "\($0.1)  (\($0.0))" })
+            }
+            return found[0]
+        }
+    }
+
+    /// The single current value of `field`, or an error naming the conflict.
+    static func single(_ state: RecordState, _ field: String, label: String) throws -> FieldValue? {
+        let register = state[field]
+        if register.isConflicted { throw ClientError.fieldInConflict(label, field: field) }
+        return register.value
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import KAMProtocol
+import Logging
+
+/// The local replica: one SQLite file (WAL) holding every record's merged
+/// state, what still has to be pushed, and the sync cursor.
+///
+/// Every local edit is one transaction that writes the new field states, marks
+/// them pending, and saves the replica's dot counter, so an edit is either
+/// wholly there or not at all, and a dot is never handed out twice.
+public struct ReplicaStore: Sendable {
+    let writer: any DatabaseWriter
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Creates a new replica in `home`; refuses if one is already there.
+    public static func create(home: ReplicaHome, settings: ReplicaSettings) throws -> ReplicaStore {
+        let path = home.databaseURL.path
+        guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.alreadyInitialised(home.url.path) }
+        try FileManager.default.createDirectory(at: home.url, withIntermediateDirectories: true)
+        let store = try ReplicaStore(writer: DatabasePool(path: path, configuration: configuration))
+        try store.initialise(settings)
+        return store
+    }
+
+    /// Opens the replica in `home`.
+    public static func open(home: ReplicaHome) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: home.databaseURL.path) else { throw ClientError.notInitialised(home.url.path) }
+        return try ReplicaStore(writer: DatabasePool(path: home.databaseURL.path, configuration: configuration))
+    }
+
+    /// A replica in memory, for tests.
+    public static func inMemory(settings: ReplicaSettings) throws -> ReplicaStore {
+        let store = try ReplicaStore(writer: DatabaseQueue())
+        try store.initialise(settings)
+        return store
+    }
+
+    static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return configuration
+    }
+
+    private func initialise(_ settings: ReplicaSettings) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO replica (id, replica_id, server, token, ca_cert, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+                arguments: [settings.replica.rawValue, settings.server.absoluteString, settings.token, settings.caCertificate, Timestamp.now().rawValue])
+        }
+    }
+
+    /// The name of the row that holds a record's deletion register.
+    static let existenceField = "@existence"
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try WireFormat.encoder().encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try WireFormat.decoder().decode(type, from: data) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE replica (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    replica_id TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    ca_cert TEXT,
+                    user_name TEXT,
+                    registered INTEGER NOT NULL DEFAULT 0,
+                    counter INTEGER NOT NULL DEFAULT 0,
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    last_sync INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE field_states (
+                    record_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    state BLOB NOT NULL,
+                    pending INTEGER NOT NULL DEFAULT 0,
+                    own_dot INTEGER NOT NULL DEFAULT 0,
+                    version INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (record_id, field)
+                ) WITHOUT ROWID;
+                CREATE INDEX field_states_pending ON field_states(own_dot) WHERE pending = 1;
+                CREATE TABLE records (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    account_id TEXT,
+                    visible INTEGER NOT NULL,
+                    needs_resolution INTEGER NOT NULL,
+                    name TEXT, industry TEXT, region TEXT, owner TEXT, tier TEXT, stage TEXT, share INTEGER, notes TEXT,
+                    flags TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE INDEX records_account ON records(account_id);
+                CREATE INDEX records_kind_stage ON records(kind, stage);
+                CREATE TABLE authors (
+                    replica TEXT PRIMARY KEY,
+                    user_name TEXT NOT NULL
+                );
+                CREATE TABLE refusals (
+                    record_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (record_id, field)
+                );
+                """)
+        }
+        return migrator
+    }
+}
+
+extension ReplicaStore {
+    /// The replica's settings and sync position.
+    public func settings() throws -> ReplicaSettings {
+        try writer.read { db in try Self.settings(db) }
+    }
+
+    static func settings(_ db: Database) throws -> ReplicaSettings {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM replica WHERE id = 1"),
+            let replica = ReplicaID(rawValue: row["replica_id"]), let server = URL(string: row["server"])
+        else { throw ClientError.notInitialised("this replica file") }
+        return ReplicaSettings(
+            replica: replica, server: server, token: row["token"], user: row["user_name"], registered: row["registered"],
+            caCertificate: row["ca_cert"], cursor: UInt64(row["cursor"] as Int64),
+            lastSync: (row["last_sync"] as Int64?).map(Timestamp.init(rawValue:)))
+    }
+
+    /// Notes the user the server bound this replica to.
+    public func markRegistered(user: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE replica SET registered = 1, user_name = ? WHERE id = 1", arguments: [user])
+        }
+    }
+
+    /// Notes that a sync finished now.
+    public func markSynced(at time: Timestamp = .now()) throws {
+        try writer.write { db in try db.execute(sql: "UPDATE replica SET last_sync = ? WHERE id = 1", arguments: [time.rawValue]) }
+    }
+}

@@ -1,0 +1,171 @@
+import CompressNIO
+import Foundation
+import KAMProtocol
+import Logging
+import NIOCore
+
+/// What a sync did.
+public struct SyncSummary: Hashable, Sendable, Codable {
+    /// Field states the server acknowledged.
+    public var pushed: Int = 0
+    /// Records the server refused (kept on this laptop; see `kam status`).
+    public var refused: Int = 0
+    /// Records that changed here from the pull.
+    public var pulled: Int = 0
+    /// Conflicts to settle that were not there before the sync.
+    public var newConflicts: Int = 0
+    public var bytesSent: Int64 = 0
+    public var bytesReceived: Int64 = 0
+}
+
+/// Where a sync is, for a progress line.
+public struct SyncProgress: Sendable, Hashable {
+    public enum Phase: String, Sendable, Hashable {
+        case registering, pushing, pulling
+    }
+
+    public var phase: Phase
+    /// Field states pushed, or records pulled, so far.
+    public var done: Int
+    public var bytesSent: Int64
+    public var bytesReceived: Int64
+}
+
+/// Why a sync stopped. Local data is untouched by a failed request; what was
+/// acknowledged or pulled before it stays.
+public enum SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The server answered with an error.
+    case server(status: Int, code: String, message: String)
+    /// No answer, after the retries.
+    case transport(TransportError, attempts: Int)
+    /// The server's answer could not be read.
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case .server(let status, let code, let message):
+            switch code {
+            case "unauthorized": "the server refused the token (\(status)): \(message). Ask for a new token and run 'kam init' in a new home, or check --token"
+            default: "the server refused the sync (\(status) \(code)): \(message)"
+            }
+        case .transport(let error, let attempts):
+            "\(error), after \(attempts) attempts. Nothing is lost: your changes stay on this laptop; run 'kam sync' again when the link is better"
+        case .badResponse(let detail):
+            "the server's answer could not be read (\(detail)): is the --server address a kam server?"
+        }
+    }
+}
+
+/// Pushes this replica's pending changes and pulls everyone else's.
+///
+/// The acknowledgement of a push and the cursor of a pull are stored in the
+/// same transaction as the data they cover, so a sync cut off at any byte
+/// resumes where it stopped, resending or re-pulling at most one batch.
+public struct SyncEngine: Sendable {
+    public let store: ReplicaStore
+    public let transport: any HTTPTransport
+    public var logger: Logger
+    /// Field states per push.
+    public var pushBatch = 500
+    /// Field states per pull page.
+    public var pullLimit = 2_000
+    /// Tries per request before giving up on a transient failure.
+    public var attempts = 4
+    /// The first pause between tries; it doubles each time.
+    public var backoff: Duration = .milliseconds(500)
+
+    public init(store: ReplicaStore, transport: any HTTPTransport, logger: Logger = Logger(label: "kam.sync")) {
+        self.store = store
+        self.transport = transport
+        self.logger = logger
+    }
+
+    public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncSummary {
+        var summary = SyncSummary()
+        let replica = try Replica(store: store)
+        let conflictsBefore = try replica.status().conflicts
+        var settings = try store.settings()
+        func report(_ phase: SyncProgress.Phase, _ done: Int) {
+            progress?(SyncProgress(phase: phase, done: done, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived))
+        }
+
+        if !settings.registered {
+            report(.registering, 0)
+            let registered: ReplicaRegistered = try await call(
+                "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
+            try store.markRegistered(user: registered.user)
+            settings = try store.settings()
+        }
+
+        while let batch = try store.pendingBatch(limit: pushBatch) {
+            report(.pushing, summary.pushed)
+            let acknowledgement: PushAcknowledgement = try await call(
+                "POST", "v1/sync/push", body: batch.request, settings: settings, summary: &summary)
+            try store.acknowledge(batch, acknowledgement)
+            summary.pushed += batch.count
+            summary.refused += acknowledgement.refused.count
+            logger.debug("pushed", metadata: ["field_states": "\(batch.count)", "refused": "\(acknowledgement.refused.count)"])
+        }
+
+        var more = true
+        while more {
+            report(.pulling, summary.pulled)
+            let cursor = try store.settings().cursor
+            let page: PullPage = try await call(
+                "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none, settings: settings, summary: &summary)
+            summary.pulled += try store.apply(page)
+            more = page.hasMore
+            logger.debug("pulled", metadata: ["records": "\(page.records.count)", "cursor": "\(page.cursor)"])
+        }
+        try store.markSynced()
+        summary.newConflicts = max(0, try replica.status().conflicts - conflictsBefore)
+        return summary
+    }
+
+    /// One request, retried on transient failures with growing pauses.
+    func call<Answer: Decodable, Body: Encodable>(
+        _ method: String, _ path: String, body: Body?, settings: ReplicaSettings, summary: inout SyncSummary
+    ) async throws -> Answer {
+        var headers = [("Authorization", "Bearer \(settings.token)"), ("Accept", "application/json")]
+        var data: Data?
+        if let body {
+            var encoded = try WireFormat.encoder().encode(body)
+            headers.append(("Content-Type", "application/json"))
+            if encoded.count >= 1_024 {
+                var buffer = ByteBuffer(bytes: encoded)
+                let compressed = try buffer.compress(with: .gzip())
+                encoded = Data(compressed.readableBytesView)
+                headers.append(("Content-Encoding", "gzip"))
+            }
+            data = encoded
+        }
+        let base = settings.server.absoluteString.hasSuffix("/") ? settings.server.absoluteString : settings.server.absoluteString + "/"
+        guard let url = URL(string: base + path) else { throw SyncFailure.badResponse("bad URL \(base + path)") }
+        let request = HTTPRequestSpec(method: method, url: url, headers: headers, body: data)
+        var pause = backoff
+        for attempt in 1...attempts {
+            do {
+                let result = try await transport.send(request, progress: nil)
+                summary.bytesSent += Int64(data?.count ?? 0)
+                summary.bytesReceived += Int64(result.body.count)
+                if (200..<300).contains(result.status) {
+                    do { return try WireFormat.decoder().decode(Answer.self, from: result.body) } catch {
+                        throw SyncFailure.badResponse("\(error)")
+                    }
+                }
+                let error = try? WireFormat.decoder().decode(ErrorBody.self, from: result.body)
+                let failure = SyncFailure.server(
+                    status: result.status, code: error?.error.code ?? "http-\(result.status)",
+                    message: error?.error.message ?? String(decoding: result.body.prefix(200), as: UTF8.self))
+                guard result.status >= 500 || result.status == 429, attempt < attempts else { throw failure }
+                logger.notice("server busy, trying again", metadata: ["status": "\(result.status)", "attempt": "\(attempt)"])
+            } catch let error as TransportError {
+                guard error.isTransient, attempt < attempts else { throw SyncFailure.transport(error, attempts: attempt) }
+                logger.notice("no answer, trying again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+            }
+            try await Task.sleep(for: pause)
+            pause *= 2
+        }
+        throw SyncFailure.badResponse("no attempt was made")
+    }
+}

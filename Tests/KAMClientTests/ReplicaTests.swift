@@ -1,0 +1,109 @@
+import Foundation
+import KAMClient
+import KAMProtocol
+import Testing
+
+@Suite("Replica")
+struct ReplicaTests {
+    static func replica(_ name: String = "li") throws -> Replica {
+        let settings = ReplicaSettings(replica: ReplicaID(rawValue: "\(name)-laptop")!, server: URL(string: "http://127.0.0.1:1")!, token: "t")
+        return try Replica(store: ReplicaStore.inMemory(settings: settings), author: name)
+    }
+
+    @Test("an account is added, found by id, prefix or name, and listed")
+    func accounts() throws {
+        let replica = try Self.replica()
+        let account = try replica.addAccount(Account(name: "华为技术", industry: "电信", region: "华南", owner: "li", tier: .gold))
+        #expect(try replica.resolveAccount(account.id.rawValue) == account.id)
+        #expect(try replica.resolveAccount(String(account.id.rawValue.prefix(6))) == account.id)
+        #expect(try replica.resolveAccount("华为技术") == account.id)
+        #expect(throws: ClientError.unknownAccount("华为")) { try replica.resolveAccount("华为") }
+        let summaries = try replica.accounts()
+        #expect(summaries.map(\.name) == ["华为技术"])
+        #expect(summaries.first?.stage == .development)
+        #expect(try replica.accounts(AccountQuery(tier: .gold)).count == 1)
+        #expect(try replica.accounts(AccountQuery(stage: .stable)).isEmpty)
+        #expect(try replica.accounts(AccountQuery(text: "电信")).count == 1)
+    }
+
+    @Test("two accounts with one name are ambiguous, and the message lists both")
+    func ambiguous() throws {
+        let replica = try Self.replica()
+        let a = try replica.addAccount(Account(id: RecordID(rawValue: "aaa-1")!, name: "ACME"))
+        let b = try replica.addAccount(Account(id: RecordID(rawValue: "aaa-2")!, name: "ACME"))
+        do {
+            _ = try replica.resolveAccount("ACME")
+            Issue.record("an ambiguous name was accepted")
+        } catch let error as ClientError {
+            #expect(error.description.contains(a.id.rawValue) && error.description.contains(b.id.rawValue))
+        }
+        #expect(throws: ClientError.self) { try replica.resolveAccount("aaa") }
+        #expect(try replica.resolveAccount("aaa-2") == b.id)
+    }
+
+    @Test("stage rules: one step forward, back with a reason, share in the band; a refused change writes nothing")
+    func stages() throws {
+        let replica = try Self.replica()
+        let id = try replica.addAccount(Account(name: "ACME")).id
+        let pendingBefore = try replica.status().pending
+        #expect(throws: ClientError.stage(.skipsForward(from: .development, to: .stable))) {
+            try replica.changeStage("ACME", to: .stable, share: try Share(percent: 60), reason: nil)
+        }
+        #expect(try replica.status().pending == pendingBefore)
+        let change = try replica.changeStage("ACME", to: .initial, share: try Share(percent: 10), reason: "first order")
+        #expect(change.from == .development && change.author == "li")
+        #expect(throws: ClientError.stage(.shareOutsideBand(stage: .stable, share: try Share(percent: 30)))) {
+            try replica.changeStage("ACME", to: .stable, share: try Share(percent: 30), reason: nil)
+        }
+        // The current share (10 %) does not fit stable: a share must be given.
+        #expect(throws: ClientError.self) { try replica.changeStage("ACME", to: .stable, share: nil, reason: nil) }
+        try replica.changeStage("ACME", to: .stable, share: try Share(percent: 55), reason: "won the tender")
+        #expect(throws: ClientError.stage(.declineNeedsReason(from: .stable, to: .development))) {
+            try replica.changeStage("ACME", to: .development, share: .zero, reason: nil)
+        }
+        try replica.changeStage("ACME", to: .development, share: .zero, reason: "lost the tender")
+        let detail = try replica.account(id.rawValue)
+        #expect(detail.stageHistory.map(\.to) == [.initial, .stable, .development])
+        #expect(detail.stageHistory.last?.isDecline == true)
+        #expect(detail.account.stage == .development && detail.account.share == .zero)
+        #expect(throws: ClientError.self) { try replica.setAccount("ACME", ["share": "30"]) }  // outside development's band
+        #expect(throws: ClientError.self) { try replica.setAccount("ACME", ["stage": "stable"]) }  // stage moves by the rules only
+        #expect(throws: ClientError.self) { try replica.setAccount("ACME", ["share": "130"]) }
+    }
+
+    @Test("records: contacts, activities, opportunities, share records")
+    func records() throws {
+        let replica = try Self.replica()
+        try replica.addAccount(Account(name: "ACME"))
+        let contact = try replica.addContact("ACME", name: "王芳", title: "采购总监", role: .insideCoach)
+        try replica.setContact(String(contact.id.rawValue.prefix(8)), ["title": "副总裁", "email": nil])
+        try replica.logActivity("ACME", kind: .complaint, note: "交货延迟", date: try Day(parsing: "2026-11-20"))
+        try replica.addOpportunity("ACME", kind: .costReduction, note: "budget cut 10 %")
+        try replica.recordShare("ACME", period: .quarter(2026, 3), customerSpend: Money(minorUnits: 100_000), ourSales: Money(minorUnits: 40_000))
+        #expect(throws: ClientError.self) {
+            try replica.recordShare("ACME", period: .quarter(2026, 4), customerSpend: Money(minorUnits: 1), ourSales: Money(minorUnits: 2))
+        }
+        let detail = try replica.account("ACME")
+        #expect(detail.contacts.map(\.title) == ["副总裁"])
+        #expect(detail.activities.first?.author == "li")
+        #expect(detail.opportunities.map(\.kind) == [.costReduction])
+        #expect(detail.shareRecords.first?.share == (try Share(percent: 40)))
+        #expect(try replica.records(Activity.self).count == 1)
+        _ = try replica.removeContact(contact.id.rawValue)
+        #expect(try replica.account("ACME").contacts.isEmpty)
+    }
+
+    @Test("pending field states come out oldest write first, and an acknowledged batch is no longer pending")
+    func pending() throws {
+        let replica = try Self.replica()
+        try replica.addAccount(Account(name: "A"))
+        try replica.addAccount(Account(name: "B"))
+        let first = try #require(try replica.store.pendingBatch(limit: 3))
+        let dots = first.request.records.flatMap { $0.fields.values.flatMap(\.siblings).map(\.dot.counter) }
+        #expect(dots.sorted() == [1, 2, 3])
+        try replica.store.acknowledge(first, PushAcknowledgement(accepted: 3, refused: [], sequence: 3))
+        let second = try #require(try replica.store.pendingBatch(limit: 100))
+        #expect(second.count == 1)
+        #expect(try replica.status().pending == 1)
+    }
+}
