@@ -33,6 +33,9 @@ public struct ReplicaSettings: Sendable, Hashable {
     /// Checks a server address as typed: it needs http:// or https:// and a host.
     public static func serverURL(_ text: String) throws(ClientError) -> URL {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.contains("://") else {
+            throw .badServerURL(text, "it needs http:// or https:// in front, like http://\(trimmed)")
+        }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased() else {
             throw .badServerURL(text, "it is not a URL")
         }

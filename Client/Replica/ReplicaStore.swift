@@ -33,6 +33,14 @@ public struct ReplicaStore: Sendable {
         return try ReplicaStore(writer: DatabasePool(path: home.databaseURL.path, configuration: configuration))
     }
 
+    /// Removes the replica in `home` (only right after `create`, when the server refused it).
+    public static func remove(home: ReplicaHome) throws {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = home.databaseURL.path + suffix
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
     /// A replica in memory, for tests.
     public static func inMemory(settings: ReplicaSettings) throws -> ReplicaStore {
         let store = try ReplicaStore(writer: DatabaseQueue())

@@ -91,9 +91,7 @@ public struct SyncEngine: Sendable {
 
         if !settings.registered {
             report(.registering, 0)
-            let registered: ReplicaRegistered = try await call(
-                "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
-            try store.markRegistered(user: registered.user)
+            try await register(summary: &summary)
             settings = try store.settings()
         }
 
@@ -120,6 +118,23 @@ public struct SyncEngine: Sendable {
         try store.markSynced()
         summary.newConflicts = max(0, try replica.status().conflicts - conflictsBefore)
         return summary
+    }
+
+    /// Registers this replica with the server and learns its user; a
+    /// registered replica registering again is a harmless retry.
+    @discardableResult
+    public func register() async throws -> String {
+        var summary = SyncSummary()
+        return try await register(summary: &summary)
+    }
+
+    @discardableResult
+    func register(summary: inout SyncSummary) async throws -> String {
+        let settings = try store.settings()
+        let registered: ReplicaRegistered = try await call(
+            "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
+        try store.markRegistered(user: registered.user)
+        return registered.user
     }
 
     /// One request, retried on transient failures with growing pauses.

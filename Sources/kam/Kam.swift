@@ -1,12 +1,20 @@
 import ArgumentParser
-import KAMClient
 import KAMProtocol
 
 @main
-struct Kam: ParsableCommand {
+struct Kam: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kam",
         abstract: "Manage your key accounts offline and sync them with the office.",
-        version: "0.1.0 (protocol \(KAMProtocolVersion.current))"
+        discussion: """
+            Every command works offline on this laptop's replica; 'kam sync' is the only one that needs the server.
+            Exit codes: 0 success, 1 runtime failure (network, server), 64 a mistake in what was typed.
+            """,
+        version: "0.1.0 (protocol \(KAMProtocolVersion.current))",
+        subcommands: [
+            Init.self, AccountCommand.self, StageCommand.self, ShareCommand.self, ContactCommand.self,
+            ActivityCommand.self, OpportunityCommand.self, ReportCommand.self, SyncCommand.self, StatusCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, RefusedCommand.self,
+        ]
     )
 }

@@ -1,0 +1,62 @@
+/// A plain-text table whose columns line up on a terminal, Chinese (wide)
+/// characters included.
+public struct TextTable: Sendable {
+    public var headers: [String]
+    public var rows: [[String]]
+
+    public init(headers: [String], rows: [[String]] = []) {
+        self.headers = headers
+        self.rows = rows
+    }
+
+    /// The rows alone, columns lined up, for label–value lists.
+    public func renderRows() -> String {
+        render().split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+    }
+
+    /// The table as lines: a header, then one line per row, columns two spaces apart.
+    /// With `style`, the header line is wrapped in it (e.g. bold).
+    public func render(headerStyle: (String) -> String = { $0 }) -> String {
+        let columns = headers.count
+        var widths = headers.map(Self.width)
+        for row in rows {
+            for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], Self.width(cell)) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.prefix(columns).enumerated().map { index, cell in
+                index == columns - 1 ? cell : cell + String(repeating: " ", count: widths[index] - Self.width(cell))
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        return ([headerStyle(line(headers))] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// How many terminal columns `text` takes: 2 for East Asian wide and
+    /// full-width characters, 0 for combining marks and format characters.
+    public static func width(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { $0 + width($1) }
+    }
+
+    static func width(_ scalar: Unicode.Scalar) -> Int {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control: return 0
+        default: break
+        }
+        let value = scalar.value
+        for range in wideRanges where range.contains(value) { return 2 }
+        return 1
+    }
+
+    static let wideRanges: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+        0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+        0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+    ]
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
+}

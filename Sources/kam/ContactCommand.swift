@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KAMClient
+import KAMProtocol
+
+extension Kam {
+    struct ContactCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "contact", abstract: "The people at an account and their roles in buying.",
+            subcommands: [Add.self, List.self, Set.self, Remove.self])
+    }
+}
+
+extension Kam.ContactCommand {
+    struct Add: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a contact to an account and print its id.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The account: an id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The contact's name.") var name: String
+        @Option var title: String?
+        @Option(help: "decision-maker, influencer, user, gatekeeper or inside-coach.") var role: BuyingRole?
+        @Option var email: String?
+        @Option var phone: String?
+        @Option var notes: String?
+
+        func execute() async throws {
+            let contact = try home.replica().addContact(account, name: name, title: title, role: role, email: email, phone: phone, notes: notes)
+            print(contact.id)
+        }
+    }
+
+    struct List: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "List the contacts of an account, or of all.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var output: JSONOption
+        @Argument(help: "The account (default: all).") var account: String?
+
+        func execute() async throws {
+            let replica = try home.replica()
+            let contacts = try replica.records(Contact.self, account: account).sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+            if output.json { return try printJSON(contacts) }
+            let names = try replica.accountNames()
+            table(["ID", "NAME", "TITLE", "ROLE", "ACCOUNT", "EMAIL", "PHONE"], contacts.map {
+                [short($0.id), $0.name, $0.title ?? "", $0.role.text, names[$0.account] ?? "", $0.email ?? "", $0.phone ?? ""]
+            })
+        }
+    }
+
+    struct Set: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "Change fields of a contact.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The contact's id or the start of it.") var contact: String
+        @Option var name: String?
+        @Option var title: String?
+        @Option(help: "decision-maker, influencer, user, gatekeeper or inside-coach.") var role: BuyingRole?
+        @Option var email: String?
+        @Option var phone: String?
+        @Option var notes: String?
+        @Option(help: "A field to clear (repeatable).") var clear: [String] = []
+
+        func execute() async throws {
+            var changes: [String: String?] = [:]
+            for (field, value) in [("name", name), ("title", title), ("role", role?.rawValue), ("email", email), ("phone", phone), ("notes", notes)] {
+                if let value { changes[field] = .some(value) }
+            }
+            for field in clear { changes[field] = .some(nil) }
+            try home.replica().setContact(contact, changes)
+        }
+    }
+
+    struct Remove: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a contact.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The contact's id or the start of it.") var contact: String
+
+        func execute() async throws {
+            let id = try home.replica().removeContact(contact)
+            FileHandle.standardError.write(Data("removed \(id)\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import KAMClient
+import KAMProtocol
+
+extension Kam {
+    struct Init: KamCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create this laptop's replica. Works offline: it registers with the server at the first sync.")
+
+        @OptionGroup var home: HomeOptions
+        @Option(help: "The server's address, like http://kam.example.com:8080.") var server: String
+        @Option(help: "Your bearer token, from 'kam-server user add'.") var token: String
+        @Option(name: .customLong("ca-cert"), help: "A PEM file of certificate authorities to trust for the server.") var caCert: String?
+
+        func execute() async throws {
+            let url = try ReplicaSettings.serverURL(server)
+            guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("the token is empty: pass the token 'kam-server user add' printed")
+            }
+            if let caCert, !FileManager.default.isReadableFile(atPath: caCert) {
+                throw ValidationError("cannot read the certificate file \(caCert)")
+            }
+            let settings = ReplicaSettings(
+                replica: .random(), server: url, token: token.trimmingCharacters(in: .whitespaces),
+                caCertificate: caCert.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+            let store = try ReplicaStore.create(home: home.resolved, settings: settings)
+            print("replica \(settings.replica) created in \(home.resolved.url.path)")
+            // Register now if the server answers quickly; offline, the first sync does it.
+            var engine = SyncEngine(
+                store: store, transport: CurlTransport(connectTimeout: 3, stallTimeout: 5, caCertificate: settings.caCertificate))
+            engine.attempts = 1
+            do {
+                let user = try await engine.register()
+                print("registered with \(url.absoluteString) as \(user)")
+            } catch SyncFailure.server(let status, let code, let message) {
+                try ReplicaStore.remove(home: home.resolved)
+                throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; check --token and run 'kam init' again", code: .failure)
+            } catch {
+                print("offline: the replica registers at the first 'kam sync'")
+            }
+            FileHandle.standardError.write(Data("Next: 'kam account add NAME', then 'kam sync' when you have a connection.\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import KAMClient
+import KAMProtocol
+
+extension Kam {
+    struct ShareCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "share", abstract: "Record or list the customer's spend and our sales per period.",
+            subcommands: [Record.self, List.self], defaultSubcommand: Record.self)
+    }
+}
+
+extension Kam.ShareCommand {
+    struct Record: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a period's figures; the share follows from them.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Option(help: "A quarter like 2026-Q3, or a month like 2026-07.") var period: String
+        @Option(help: "What the customer bought in our category, from everyone.") var customerSpend: String
+        @Option(help: "What the customer bought from us.") var ourSales: String
+
+        func execute() async throws {
+            let period = try typed { () throws(DomainError) in try Period(parsing: self.period) }
+            let spend = try typed { () throws(DomainError) in try Money(parsing: customerSpend) }
+            let sales = try typed { () throws(DomainError) in try Money(parsing: ourSales) }
+            let record = try home.replica().recordShare(account, period: period, customerSpend: spend, ourSales: sales)
+            print("\(record.period): share \(record.share.map(\.description) ?? "unknown (no spend)")")
+        }
+    }
+
+    struct List: KamCommand {
+        static let configuration = CommandConfiguration(abstract: "List an account's share records.")
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var output: JSONOption
+        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+
+        func execute() async throws {
+            let records = try home.replica().records(ShareRecord.self, account: account).sorted { $0.period < $1.period }
+            if output.json { return try printJSON(records) }
+            table(["PERIOD", "CUSTOMER SPEND", "OUR SALES", "SHARE"], records.map {
+                [$0.period.rawValue, $0.customerSpend.description, $0.ourSales.description, $0.share.text]
+            })
+        }
+    }
+}
