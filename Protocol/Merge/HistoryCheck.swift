@@ -25,7 +25,7 @@ public enum HistoryViolation: Error, Hashable, Sendable, CustomStringConvertible
         case .unseenHistory(let replica, let counter, let field):
             "the push claims to have seen write \(replica):\(counter)\(Self.on(field)), which the server has never received"
         case .reusedCounter(let dot, let field):
-            "replica \(dot.replica) used counter \(dot.counter)\(Self.on(field)) a second time: this laptop's replica was probably restored from a backup. Nothing was merged; run 'kam init' again to start a new replica and re-enter what is missing"
+            "replica \(dot.replica) used counter \(dot.counter)\(Self.on(field)) a second time: this laptop's replica was probably restored from a backup. Nothing was merged; start a new replica with 'kam init --home NEW-FOLDER' and re-enter what is missing"
         }
     }
 

@@ -85,12 +85,9 @@ extension Kam.AccountCommand {
         @Option(help: "A field to clear (repeatable).") var clear: [String] = []
 
         func execute() async throws {
-            var changes: [String: String?] = [:]
-            for (field, value) in [("name", name), ("industry", industry), ("region", region), ("owner", owner),
-                                   ("tier", tier), ("notes", notes), ("share", share)] {
-                if let value { changes[field] = .some(value) }
-            }
-            for field in clear { changes[field] = .some(nil) }
+            let changes = fieldChanges(
+                ["name": name, "industry": industry, "region": region, "owner": owner, "tier": tier, "notes": notes, "share": share],
+                clear: clear)
             try home.replica().setAccount(account, changes)
         }
     }

@@ -62,11 +62,8 @@ extension Kam.ContactCommand {
         @Option(help: "A field to clear (repeatable).") var clear: [String] = []
 
         func execute() async throws {
-            var changes: [String: String?] = [:]
-            for (field, value) in [("name", name), ("title", title), ("role", role?.rawValue), ("email", email), ("phone", phone), ("notes", notes)] {
-                if let value { changes[field] = .some(value) }
-            }
-            for field in clear { changes[field] = .some(nil) }
+            let changes = fieldChanges(
+                ["name": name, "title": title, "role": role?.rawValue, "email": email, "phone": phone, "notes": notes], clear: clear)
             try home.replica().setContact(contact, changes)
         }
     }

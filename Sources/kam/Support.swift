@@ -82,5 +82,15 @@ extension Optional where Wrapped: CustomStringConvertible {
     var text: String { map(\.description) ?? "" }
 }
 
+/// The field changes of a `set` command: the options given, and the fields to clear.
+func fieldChanges(_ options: KeyValuePairs<String, String?>, clear: [String]) -> [String: String?] {
+    var changes: [String: String?] = [:]
+    for (field, value) in options {
+        if let value { changes[field] = .some(value) }
+    }
+    for field in clear { changes[field] = .some(nil) }
+    return changes
+}
+
 /// A short form of an id for tables; commands accept any unique prefix.
 func short(_ id: RecordID) -> String { String(id.rawValue.prefix(8)) }
