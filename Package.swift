@@ -109,5 +109,15 @@ let package = Package(
             ],
             path: "Tests/KAMClientTests"
         ),
+        // Whole-system checks: replicas and the server's store together.
+        .testTarget(
+            name: "KAMEndToEndTests",
+            dependencies: [
+                "KAMClient",
+                "KAMServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/KAMEndToEndTests"
+        ),
     ]
 )

@@ -12,6 +12,7 @@ extension Kam {
         @Option(help: "The server's address, like http://kam.example.com:8080.") var server: String
         @Option(help: "Your bearer token, from 'kam-server user add'.") var token: String
         @Option(name: .customLong("ca-cert"), help: "A PEM file of certificate authorities to trust for the server.") var caCert: String?
+        @Option(help: "Seconds to wait for the server before registering at the first sync instead.") var timeout = 5
 
         func execute() async throws {
             let url = try ReplicaSettings.serverURL(server)
@@ -28,7 +29,7 @@ extension Kam {
             print("replica \(settings.replica) created in \(home.resolved.url.path)")
             // Register now if the server answers quickly; offline, the first sync does it.
             var engine = SyncEngine(
-                store: store, transport: CurlTransport(connectTimeout: 3, stallTimeout: 5, caCertificate: settings.caCertificate))
+                store: store, transport: CurlTransport(connectTimeout: timeout, stallTimeout: timeout, caCertificate: settings.caCertificate))
             engine.attempts = 1
             do {
                 let user = try await engine.register()

@@ -127,11 +127,11 @@ struct CommandTests {
             let zhao = try KamProcess()
             defer { li.remove(); zhao.remove() }
             let bad = try KamProcess()
-            let refused = try bad.run(["init", "--server", server, "--token", "kam_wrong"])
+            let refused = try bad.run(["init", "--server", server, "--token", "kam_wrong", "--timeout", "120"])
             #expect(refused.status == 1 && refused.err.contains("refused"))
             #expect(try bad.run(["status"]).status == Self.usage)  // nothing was kept
-            #expect(try li.run(["init", "--server", server, "--token", liToken]).out.contains("registered with \(server) as li"))
-            #expect(try zhao.run(["init", "--server", server, "--token", zhaoToken]).status == 0)
+            #expect(try li.run(["init", "--server", server, "--token", liToken, "--timeout", "120"]).out.contains("registered with \(server) as li"))
+            #expect(try zhao.run(["init", "--server", server, "--token", zhaoToken, "--timeout", "120"]).status == 0)
 
             try li.run(["account", "add", "宝钢"])
             try li.run(["stage", "宝钢", "initial", "--share", "30", "--reason", "trial order"])
