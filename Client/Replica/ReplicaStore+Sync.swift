@@ -62,6 +62,18 @@ extension ReplicaStore {
         }
     }
 
+    /// The field states the server has acknowledged (nothing pending), by record:
+    /// what must be on the server whatever happened since.
+    public func acknowledgedStates() throws -> [RecordState] {
+        try writer.read { db in
+            try Self.loadRecords(db, ids: "SELECT DISTINCT record_id FROM field_states WHERE pending = 0")
+                .map { state in
+                    let pending = Set(try String.fetchAll(db, sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1", arguments: [state.id.rawValue]))
+                    return state.delta(fields: state.fields.keys.filter { !pending.contains($0) }, existence: !pending.contains(Self.existenceField))
+                }
+        }
+    }
+
     /// Joins a pull page into the replica and stores its cursor, in one transaction.
     /// Returns how many records changed here.
     @discardableResult

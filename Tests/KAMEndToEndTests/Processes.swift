@@ -1,0 +1,173 @@
+import Foundation
+import KAMClient
+import KAMProtocol
+import KAMServer
+import Logging
+import Testing
+
+/// The built binaries, next to the test bundle.
+enum Binaries {
+    static func url(_ name: String) -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name),
+            Bundle.main.bundleURL.appendingPathComponent(name),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug/\(name)"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+}
+
+/// A free TCP port on loopback (the kernel's pick, released for the caller).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Runs a process to the end and returns its exit status, output and errors.
+@discardableResult
+func runProcess(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String, String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["NO_COLOR"] = "1"
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// A real kam-server process on a fixed loopback port, over a data folder
+/// that outlives it, so it can be killed and started again.
+final class ServerProcess: @unchecked Sendable {
+    let directory: URL
+    let port: Int
+    private(set) var process: Process?
+    private var logCount = 0
+
+    init(directory: URL) throws {
+        self.directory = directory
+        port = try freePort()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var data: URL { directory.appendingPathComponent("server") }
+
+    /// Adds a user with the real CLI and returns the token.
+    func addUser(_ name: String, role: String) throws -> String {
+        let (status, out, err) = try runProcess(Binaries.url("kam-server"), ["user", "add", name, "--role", role, "--data-dir", data.path])
+        guard status == 0 else { throw POSIXError(.EINVAL, userInfo: [NSLocalizedDescriptionKey: err]) }
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts the server and waits (bounded) until it accepts connections.
+    func start() throws {
+        logCount += 1
+        let log = directory.appendingPathComponent("server-\(logCount).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = Binaries.url("kam-server")
+        process.arguments = ["serve", "--data-dir", data.path, "--port", String(port)]
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? String(contentsOf: log, encoding: .utf8))?.contains("listening on") == true { return }
+            guard process.isRunning else { throw POSIXError(.ECHILD, userInfo: [NSLocalizedDescriptionKey: (try? String(contentsOf: log, encoding: .utf8)) ?? ""]) }
+            usleep(20_000)
+        }
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    /// `kill -9`, and wait for it to be gone.
+    func kill9() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, and wait for it to be gone.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    /// Every record state the server holds, read through its own store.
+    func states() async throws -> [RecordID: RecordState] {
+        let store = try SQLiteStore.open(directory: data, logger: Logger(label: "check"))
+        let reader = try await store.users().first { $0.role == .manager || $0.role == .admin }!
+        var states: [RecordID: RecordState] = [:]
+        var cursor: UInt64 = 0
+        var more = true
+        while more {
+            let page = try await store.pull(since: cursor, limit: 10_000, for: reader)
+            for record in page.records { states[record.id] = states[record.id].map { $0.joined(with: record) } ?? record }
+            cursor = page.cursor
+            more = page.hasMore
+        }
+        return states
+    }
+}
+
+/// A laptop: a replica home used by the real `kam` binary.
+struct LaptopProcess {
+    let home: URL
+
+    @discardableResult
+    func kam(_ arguments: [String]) throws -> (Int32, String, String) {
+        try runProcess(Binaries.url("kam"), arguments + ["--home", home.path])
+    }
+
+    /// Starts `kam ARGUMENTS` without waiting, to be killed.
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = Binaries.url("kam")
+        process.arguments = arguments + ["--home", home.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The replica, opened through the library (no kam process may run meanwhile).
+    func replica() throws -> Replica {
+        try Replica(store: ReplicaStore.open(home: ReplicaHome(url: home)))
+    }
+
+    /// Whether every field state this replica holds as acknowledged is on the server.
+    func acknowledgedIsOnServer(_ server: [RecordID: RecordState]) throws -> [String] {
+        let store = try ReplicaStore.open(home: ReplicaHome(url: home))
+        return try store.acknowledgedStates().compactMap { state in
+            let there = server[state.id] ?? RecordState(kind: state.kind, id: state.id)
+            for (field, register) in state.fields where !there[field].context.covers(register.context) {
+                return "\(state.id) \(field): acknowledged here, missing on the server"
+            }
+            if !there.existence.context.covers(state.existence.context) { return "\(state.id): acknowledged delete missing on the server" }
+            return nil
+        }
+    }
+}
