@@ -51,7 +51,7 @@ public enum SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .transport(let error, let attempts):
             "\(error), after \(attempts) attempts. Nothing is lost: your changes stay on this laptop; run 'kam sync' again when the link is better"
         case .badResponse(let detail):
-            "the server's answer could not be read (\(detail)): is the --server address a kam server?"
+            "the server's answer could not be read (\(detail)): the link may have cut it short, or the --server address is not a kam server. Nothing is lost: your changes stay on this laptop; run 'kam sync' again"
         }
     }
 }
@@ -164,8 +164,14 @@ public struct SyncEngine: Sendable {
                 summary.bytesSent += Int64(data?.count ?? 0)
                 summary.bytesReceived += Int64(result.body.count)
                 if (200..<300).contains(result.status) {
+                    // A body cut short on a bad link can still come with a 2xx status;
+                    // every request here is safe to repeat, so it is tried again.
                     do { return try WireFormat.decoder().decode(Answer.self, from: result.body) } catch {
-                        throw SyncFailure.badResponse("\(error)")
+                        guard attempt < attempts else { throw SyncFailure.badResponse("\(error)") }
+                        logger.notice("unreadable answer, trying again", metadata: ["attempt": "\(attempt)"])
+                        try await Task.sleep(for: pause)
+                        pause *= 2
+                        continue
                     }
                 }
                 let error = try? WireFormat.decoder().decode(ErrorBody.self, from: result.body)
