@@ -15,9 +15,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: every test suite, one at a time (the model checkers keep both cores busy)
+## test: schemathesis against a live server, then every Swift test suite one at a time
+## (the model checkers keep both cores busy)
 test: deps
-	$(SWIFT) test --no-parallel
+	$(SWIFT) build --build-tests
+	bash scripts/schemathesis.sh
+	$(SWIFT) test --no-parallel --skip-build
 
 ## release: optimised kam and kam-server in .build/release
 release: deps
