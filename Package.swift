@@ -116,6 +116,8 @@ let package = Package(
                 "KAMClient",
                 "KAMServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/KAMEndToEndTests"
         ),

@@ -43,6 +43,17 @@ struct CrashTests {
             }
         }
 
+        /// Adds work, starts both laptops syncing, and waits a random moment
+        /// (counting whether a sync was still running then).
+        mutating func startSyncs(midSync: inout Int) throws -> (Process, Process) {
+            try addWork()
+            let push = try pusher.start(["sync"])
+            let pull = try puller.start(["sync"])
+            usleep(UInt32.random(in: 0...600_000, using: &rng))
+            if push.isRunning || pull.isRunning { midSync += 1 }
+            return (push, pull)
+        }
+
         /// Syncs both laptops until they succeed (bounded), and checks they hold what the server holds.
         func heal() async throws {
             for laptop in [pusher, puller, pusher, puller] {
@@ -79,11 +90,7 @@ struct CrashTests {
         defer { world.server.stop(); try? FileManager.default.removeItem(at: world.directory) }
         var midSync = 0
         for _ in 0..<Self.trials {
-            try world.addWork()
-            let push = try world.pusher.start(["sync"])
-            let pull = try world.puller.start(["sync"])
-            usleep(UInt32.random(in: 0...600_000, using: &world.rng))
-            if push.isRunning || pull.isRunning { midSync += 1 }
+            let (push, pull) = try world.startSyncs(midSync: &midSync)
             world.server.kill9()
             // What the laptops hold as acknowledged must have been durable on the server.
             let onServer = try await world.server.states()
@@ -107,11 +114,7 @@ struct CrashTests {
         defer { world.server.stop(); try? FileManager.default.removeItem(at: world.directory) }
         var midSync = 0
         for _ in 0..<Self.trials {
-            try world.addWork()
-            let push = try world.pusher.start(["sync"])
-            let pull = try world.puller.start(["sync"])
-            usleep(UInt32.random(in: 0...600_000, using: &world.rng))
-            if push.isRunning || pull.isRunning { midSync += 1 }
+            let (push, pull) = try world.startSyncs(midSync: &midSync)
             kill(push.processIdentifier, SIGKILL)
             kill(pull.processIdentifier, SIGKILL)
             push.waitUntilExit()
