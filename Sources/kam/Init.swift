@@ -6,7 +6,7 @@ import KAMProtocol
 extension Kam {
     struct Init: KamCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create this laptop's replica. Works offline: it registers with the server at the first sync.")
+            abstract: "Create this laptop's replica. Registers with the server if it answers; offline, at the first sync.")
 
         @OptionGroup var home: HomeOptions
         @Option(help: "The server's address, like http://kam.example.com:8080.") var server: String
