@@ -31,9 +31,11 @@ public struct SQLiteStore: SyncStore {
         return try SQLiteStore(writer: pool, logger: logger)
     }
 
-    /// A store in memory, for tests.
-    public static func inMemory(logger: Logger = Logger(label: "kam.store")) throws -> SQLiteStore {
-        try SQLiteStore(writer: DatabaseQueue(), logger: logger)
+    /// A store in memory, for tests; it logs only warnings unless given a logger.
+    public static func inMemory(logger: Logger? = nil) throws -> SQLiteStore {
+        var quiet = Logger(label: "kam.store")
+        quiet.logLevel = .warning
+        return try SQLiteStore(writer: DatabaseQueue(), logger: logger ?? quiet)
     }
 
     /// The database file's name in the data folder.
