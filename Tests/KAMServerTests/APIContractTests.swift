@@ -152,6 +152,11 @@ struct APIContractTests {
         let pipeline = try api.decode(PipelineReport.self, try await api.call(.get, "/v1/reports/pipeline", as: "office", expect: .ok))
         #expect(pipeline.stages.first { $0.stage == .initial }?.accounts == 1)
 
+        // A revoked token stops working at once.
+        try await fixture.store.revokeUser(name: "wang")
+        try await api.call(.get, "/v1/sync/pull", as: "wang", expect: .unauthorized, code: "unauthorized")
+        try await api.call(.post, "/v1/sync/push", as: "wang", json: PushRequest(replica: ReplicaID(rawValue: "wang-laptop")!, records: []), expect: .unauthorized, code: "unauthorized")
+
         // Unknown routes answer in the same JSON shape.
         try await api.call(.get, "/v2/nothing", expect: .notFound, code: "not-found")
 
