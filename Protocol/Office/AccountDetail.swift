@@ -85,6 +85,8 @@ public struct AccountDetail: Hashable, Sendable, Codable {
     public var conflicts: [OpenConflict]
     public var reviewFlags: [FlagView]
     public var decline: DeclineView?
+    /// Who the relationship hangs on: one contact only, or no decision maker known.
+    public var risks: [RelationshipRisk]
     /// Whether the account is caught in a delete-versus-edit conflict.
     public var deleted: Bool
 
@@ -105,6 +107,7 @@ public struct AccountDetail: Hashable, Sendable, Codable {
         conflicts = ([state] + records).flatMap { OpenConflict.of($0, authors: authors) }
         reviewFlags = ReviewFlags.evaluate(account: state, shareRecords: visible.filter { $0.kind == .shareRecord }).map(FlagView.init)
         decline = DeclineSignal.evaluate(account: state.id, records: shareRecords).map(DeclineView.init)
+        risks = RelationshipRisk.evaluate(contacts: contacts)
         deleted = !state.status.isVisible
     }
 }

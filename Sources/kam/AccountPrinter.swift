@@ -24,10 +24,7 @@ struct AccountPrinter {
             Swift.print(terminal.yellow("declining (\(decline.pace)): our sales fell from \(decline.ourSalesFrom) to \(decline.ourSalesTo) over \(decline.periods) period(s) to \(decline.period) while the customer's spend did not"))
         }
         section("contacts", detail.contacts.map { [short($0.id), $0.name, $0.title ?? "", $0.role.text] }, headers: ["ID", "NAME", "TITLE", "ROLE"])
-        if detail.contacts.count < 2 || !detail.contacts.contains(where: { $0.role == .decisionMaker }) {
-            Swift.print(terminal.yellow(detail.contacts.count < 2
-                ? "single-threaded: fewer than two contacts known" : "no decision maker known"))
-        }
+        for risk in detail.risks { Swift.print(terminal.yellow(risk.description)) }
         section("share records", detail.shareRecords.map { [$0.period.rawValue, $0.customerSpend.description, $0.ourSales.description, $0.share.text] },
                 headers: ["PERIOD", "CUSTOMER SPEND", "OUR SALES", "SHARE"])
         section("stage history", detail.stageHistory.map { [$0.at.description.prefix(10).description, $0.from.text, $0.to.rawValue, $0.share.text, $0.author ?? "", $0.reason ?? ""] },

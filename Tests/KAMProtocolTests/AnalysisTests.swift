@@ -75,6 +75,16 @@ struct AnalysisTests {
         #expect(DeclineSignal.evaluate(account: Self.account, records: []) == nil)
     }
 
+    @Test("single-threaded relationships: one contact, or no decision maker known")
+    func relationshipRisks() {
+        let buyer = Contact(account: Self.account, name: "王芳", role: .insideCoach)
+        let boss = Contact(account: Self.account, name: "李总", role: .decisionMaker)
+        #expect(RelationshipRisk.evaluate(contacts: []) == [.noDecisionMaker])
+        #expect(RelationshipRisk.evaluate(contacts: [buyer]) == [.singleContact, .noDecisionMaker])
+        #expect(RelationshipRisk.evaluate(contacts: [boss]) == [.singleContact])
+        #expect(RelationshipRisk.evaluate(contacts: [buyer, boss]).isEmpty)
+    }
+
     @Test("the value pyramid: 1 %, 4 %, 15 %, 80 %")
     func pyramid() {
         var values: [RecordID: Money] = [:]
