@@ -5,7 +5,7 @@ export PATH := $(SWIFT_BIN):$(PATH)
 endif
 SWIFT ?= swift
 
-.PHONY: deps build test release run clean
+.PHONY: deps build test release run bench bench-smoke clean
 
 ## deps: install the system packages kam needs (libsqlite3-dev, libcurl4-openssl-dev)
 deps:
@@ -15,12 +15,21 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: schemathesis against a live server, then every Swift test suite one at a time
-## (the model checkers keep both cores busy)
+## test: schemathesis against a live server, the benchmarks on tiny data, then every
+## Swift test suite one at a time (the model checkers keep both cores busy)
 test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/schemathesis.sh
+	bash scripts/bench.sh --smoke
 	$(SWIFT) test --no-parallel --skip-build
+
+## bench: release builds, every benchmark beside its same-run reference; writes BENCHMARKS.md
+bench: deps
+	bash scripts/bench.sh
+
+## bench-smoke: the benchmarks on tiny data (debug build), judging nothing
+bench-smoke: deps
+	bash scripts/bench.sh --smoke
 
 ## release: optimised kam and kam-server in .build/release
 release: deps

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KAMClient", targets: ["KAMClient"]),
         .executable(name: "kam", targets: ["kam"]),
         .executable(name: "kam-server", targets: ["kam-server"]),
+        .executable(name: "kam-bench", targets: ["kam-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
@@ -78,6 +80,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/kam-server"
+        ),
+        // The benchmarks behind `make bench`: workloads, references and the report.
+        .target(
+            name: "KAMBench",
+            dependencies: [
+                "KAMProtocol",
+                "KAMServer",
+                "KAMClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Bench"
+        ),
+        .executableTarget(
+            name: "kam-bench",
+            dependencies: [
+                "KAMBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/kam-bench"
         ),
         .testTarget(
             name: "KAMProtocolTests",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages kam builds against, when they are missing.
 # Safe to run again: it does nothing when everything is there.
+# Extra package names given as arguments are installed too (make bench uses it).
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev pkg-config)
+packages=(libsqlite3-dev libcurl4-openssl-dev pkg-config "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

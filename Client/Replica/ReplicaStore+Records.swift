@@ -4,6 +4,10 @@ import KAMProtocol
 
 extension ReplicaStore {
     /// The merged state of record `id`, or `nil` if this replica has never seen it.
+    public func record(_ id: RecordID) throws -> RecordState? {
+        try writer.read { db in try Self.loadRecord(db, id) }
+    }
+
     static func loadRecord(_ db: Database, _ id: RecordID) throws -> RecordState? {
         let rows = try Row.fetchAll(db, sql: "SELECT field, kind, state FROM field_states WHERE record_id = ?", arguments: [id.rawValue])
         guard let first = rows.first, let kind = RecordKind(rawValue: first["kind"]) else { return nil }

@@ -68,11 +68,14 @@ public struct SyncEngine: Sendable {
     /// Field states per push.
     public var pushBatch = 500
     /// Field states per pull page.
-    public var pullLimit = 2_000
+    public var pullLimit = SyncEngine.defaultPullLimit
     /// Tries per request before giving up on a transient failure.
     public var attempts = 4
     /// The first pause between tries; it doubles each time.
     public var backoff: Duration = .milliseconds(500)
+
+    /// The field states asked for per pull request.
+    public static let defaultPullLimit = 2_000
 
     public init(store: ReplicaStore, transport: any HTTPTransport, logger: Logger = Logger(label: "kam.sync")) {
         self.store = store

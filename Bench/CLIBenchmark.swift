@@ -1,0 +1,41 @@
+import Foundation
+import KAMClient
+
+/// Benchmark 6: `kam account list --stage strategic` as a whole process,
+/// beside the same query in the sqlite3 tool.
+enum CLIBenchmark {
+    /// The statement `kam account list --stage strategic` runs (see `Replica.accounts`).
+    static let query = """
+        SELECT a.*, EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1) AS child_conflicts \
+        FROM records a WHERE a.kind = 'account' AND a.visible = 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
+        """
+
+    static func run(_ context: BenchContext, largeHome: URL) throws -> BenchmarkReport {
+        let scale = context.scale
+        var report = BenchmarkReport(
+            number: 6, title: "CLI",
+            workload: "`kam account list --stage strategic` on the bootstrapped replica of \(Format.count(scale.largeTerritory)) accounts, as a whole process with its table written to /dev/null; \(scale.repetitions) runs after one warm-up, median. Reference: the same SQL statement in the `sqlite3` command-line tool on the same file, run the same way.")
+        let kam = context.binary("kam")
+        let arguments = ["account", "list", "--stage", "strategic", "--home", largeHome.path]
+        let rows = try runChecked(kam, arguments).split(separator: "\n").count - 1
+        let kamTimes = try (0..<scale.repetitions).map { _ in try Stopwatch.time { try runChecked(kam, arguments, keepOutput: false) } }
+        let kamMedian = Sample(kamTimes).median
+        report.rows = [
+            .init("accounts listed", kam: Format.count(rows)),
+            .init("time", kam: Format.seconds(kamMedian), reference: "", ratio: ""),
+        ]
+        guard let sqlite3 = context.sqlite3 else {
+            report.goal("at most 2× the sqlite3 time", measured: "sqlite3 not installed", met: false, judged: false)
+            return report
+        }
+        let database = ReplicaHome(url: largeHome).databaseURL.path
+        try runChecked(sqlite3, [database, query], keepOutput: false)
+        let sqliteTimes = try (0..<scale.repetitions).map { _ in try Stopwatch.time { try runChecked(sqlite3, [database, query], keepOutput: false) } }
+        let sqliteMedian = Sample(sqliteTimes).median
+        let ratio = kamMedian / sqliteMedian
+        report.rows[1] = .init("time (median)", kam: Format.seconds(kamMedian), reference: Format.seconds(sqliteMedian), ratio: Format.ratio(ratio))
+        report.rows.append(.init("range", kam: Sample(kamTimes).spread, reference: Sample(sqliteTimes).spread))
+        report.goal("at most 2× the sqlite3 time", measured: Format.ratio(ratio), met: ratio <= 2, judged: scale.judged)
+        return report
+    }
+}

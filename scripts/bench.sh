@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bench: release builds, the Rust reference peer, every benchmark; writes BENCHMARKS.md.
+# make bench-smoke (--smoke): the same code on tiny data with the debug build, as CI runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d /opt/swift/usr/bin ] && export PATH=/opt/swift/usr/bin:$PATH
+
+swift_version=$(swift --version 2>/dev/null | head -1 | sed 's/ (.*//')
+if [ "${1:-}" = "--smoke" ]; then
+  bash scripts/install-deps.sh
+  swift build --product kam
+  swift build --product kam-server
+  swift build --product kam-bench
+  exec .build/debug/kam-bench --smoke --binaries .build/debug --work-dir .build/bench-smoke --swift-version "$swift_version"
+fi
+
+# sqlite3 is the CLI benchmark's reference; cargo and the crates build the merge benchmark's.
+bash scripts/install-deps.sh sqlite3 || echo "note: sqlite3 could not be installed: the CLI benchmark runs without its reference" >&2
+bash scripts/install-deps.sh cargo librust-crdts-dev librust-bincode-dev ||
+  echo "note: cargo or the crdts crates could not be installed: the merge benchmark runs without its reference" >&2
+peer=$(bash scripts/build-rust-peer.sh)
+
+swift build -c release --product kam
+swift build -c release --product kam-server
+swift build -c release --product kam-bench
+.build/release/kam-bench --binaries .build/release --work-dir .build/bench ${peer:+--rust-peer "$peer"} \
+  --output BENCHMARKS.md --findings docs/BENCHMARK-FINDINGS.md --swift-version "$swift_version"
