@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KAMClient
 import KAMProtocol
 import KAMServer
 import Logging
@@ -11,7 +12,7 @@ enum ManyClientsBenchmark {
         let scale = context.scale
         var report = BenchmarkReport(
             number: 5, title: "Many clients",
-            workload: "\(scale.clients) concurrent clients (AsyncHTTPClient, one connection each, in the bench process on the same 2 cores), each a rep with its own account, alternating a push of one changed field and a pull from its cursor for \(scale.clientSeconds) s against one `kam-server` (release, SQLite). Reference: the same clients calling `/healthz` for \(scale.clientSeconds) s against the same server in the same run.")
+            workload: "\(scale.clients) concurrent clients (AsyncHTTPClient, one connection each, in the bench process on the same 2 cores), each a rep with its own account, alternating a push of one changed field (JSON, as `kam` sends it) and a pull from its cursor (binary, as `kam` asks for it) for \(scale.clientSeconds) s against one `kam-server` (release, SQLite). Reference: the same clients calling `/healthz` for \(scale.clientSeconds) s against the same server in the same run.")
         let data = try context.folder("server-many")
         var quiet = Logger(label: "kam.bench.store")
         quiet.logLevel = .warning
@@ -122,8 +123,13 @@ final class SyncClient: @unchecked Sendable {
                 "POST", "v1/sync/push", PushRequest(replica: clock.replica, records: [account.delta(fields: ["notes"], existence: false)]))
             guard acknowledgement.refused.isEmpty else { throw BenchError("push refused: \(acknowledgement.refused[0].message)") }
         } else {
-            let page: PullPage = try await call("GET", "v1/sync/pull?since=\(cursor)&limit=\(2_000)", Optional<PushRequest>.none)
-            cursor = page.cursor
+            var request = HTTPClientRequest(url: server.absoluteString + "/v1/sync/pull?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Accept", value: PullPage.binaryMediaType)
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 64 << 20)
+            guard response.status == .ok else { throw BenchError("pull answered \(response.status)") }
+            cursor = try PullPage(binary: Data(bytes.readableBytesView)).cursor
         }
     }
 

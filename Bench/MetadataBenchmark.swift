@@ -82,8 +82,8 @@ enum MetadataBenchmark {
                 let field: String = row["field"]
                 let data: Data = row["state"]
                 if field == "@existence" {
-                    current!.deleted = try WireFormat.decoder().decode(Register<Existence>.self, from: data).value?.isDeleted ?? false
-                } else if let value = try WireFormat.decoder().decode(Register<FieldValue>.self, from: data).value {
+                    current!.deleted = try StateEncoding.readExistence(data).value?.isDeleted ?? false
+                } else if let value = try StateEncoding.readField(data).value {
                     current!.values[field] = value
                 }
             }

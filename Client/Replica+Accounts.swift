@@ -113,8 +113,9 @@ extension Replica {
                 index.needsResolution = row["needs_resolution"]
                 (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
                 (index.tier, index.stage, index.share) = (row["tier"], row["stage"], row["share"])
+                let flags: String = row["flags"]
                 return index.summary(
-                    id: RecordID(rawValue: row["id"])!, flags: try ReplicaStore.decode([String].self, Data((row["flags"] as String).utf8)),
+                    id: RecordID(rawValue: row["id"])!, flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8)),
                     childrenNeedResolution: row["child_conflicts"])
             }
         }

@@ -80,7 +80,7 @@ extension ReplicaStore {
     public func apply(_ page: PullPage) throws -> Int {
         try writer.write { db in
             var changed = 0
-            var accounts: Set<RecordID> = []
+            var accounts: [RecordID: RecordState?] = [:]
             for delta in page.records {
                 let local = try Self.loadRecord(db, delta.id)
                 if let local, local.kind != delta.kind { continue }  // a server never sends this; refuse to mix kinds
@@ -89,10 +89,11 @@ extension ReplicaStore {
                 guard merged != base else { continue }
                 let fields = delta.fields.keys.filter { merged[$0] != base[$0] }
                 try Self.save(db, merged, fields: fields, existence: merged.existence != base.existence, localDot: nil)
-                accounts.formUnion(RecordIndex.accounts(of: merged))
+                for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
+                if merged.kind == .account { accounts[merged.id] = merged }
                 changed += 1
             }
-            for account in accounts { try Self.refreshFlags(db, account: account) }
+            for (account, known) in accounts { try Self.refreshFlags(db, account: account, known: known) }
             for (replica, user) in page.authors {
                 try db.execute(
                     sql: "INSERT INTO authors (replica, user_name) VALUES (?, ?) ON CONFLICT (replica) DO UPDATE SET user_name = excluded.user_name",

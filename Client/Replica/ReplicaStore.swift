@@ -65,8 +65,12 @@ public struct ReplicaStore: Sendable {
     /// The name of the row that holds a record's deletion register.
     static let existenceField = "@existence"
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try WireFormat.encoder().encode(value) }
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try WireFormat.decoder().decode(type, from: data) }
+    // One encoder and one decoder for every stored value: making them costs more than a small value's coding.
+    private static let encoder = WireFormat.encoder()
+    private static let decoder = WireFormat.decoder()
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -120,6 +124,14 @@ public struct ReplicaStore: Sendable {
                     at INTEGER NOT NULL,
                     PRIMARY KEY (record_id, field)
                 );
+                """)
+        }
+        // `kam status` and every sync count conflicts and flags: partial
+        // indexes keep that proportional to the conflicts, not the territory.
+        migrator.registerMigration("v2-partial-indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX records_needing_resolution ON records(id) WHERE needs_resolution = 1 AND visible = 1;
+                CREATE INDEX records_flagged ON records(id) WHERE kind = 'account' AND visible = 1 AND flags != '[]';
                 """)
         }
         return migrator

@@ -112,8 +112,7 @@ public struct SyncEngine: Sendable {
         while more {
             report(.pulling, summary.pulled)
             let cursor = try store.settings().cursor
-            let page: PullPage = try await call(
-                "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none, settings: settings, summary: &summary)
+            let page = try await pull(since: cursor, settings: settings, summary: &summary)
             summary.pulled += try store.apply(page)
             more = page.hasMore
             logger.debug("pulled", metadata: ["records": "\(page.records.count)", "cursor": "\(page.cursor)"])
@@ -140,11 +139,32 @@ public struct SyncEngine: Sendable {
         return registered.user
     }
 
-    /// One request, retried on transient failures with growing pauses.
+    /// One JSON request, retried on transient failures with growing pauses.
     func call<Answer: Decodable, Body: Encodable>(
         _ method: String, _ path: String, body: Body?, settings: ReplicaSettings, summary: inout SyncSummary
     ) async throws -> Answer {
-        var headers = [("Authorization", "Bearer \(settings.token)"), ("Accept", "application/json")]
+        try await call(method, path, body: body, accept: "application/json", settings: settings, summary: &summary) { result in
+            try WireFormat.decoder().decode(Answer.self, from: result.body)
+        }
+    }
+
+    /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
+    func pull(since cursor: UInt64, settings: ReplicaSettings, summary: inout SyncSummary) async throws -> PullPage {
+        try await call(
+            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none,
+            accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
+        ) { result in
+            if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true { return try PullPage(binary: result.body) }
+            return try WireFormat.decoder().decode(PullPage.self, from: result.body)
+        }
+    }
+
+    /// One request, retried on transient failures with growing pauses; `read` turns a 2xx answer into the result.
+    func call<Answer, Body: Encodable>(
+        _ method: String, _ path: String, body: Body?, accept: String, settings: ReplicaSettings, summary: inout SyncSummary,
+        read: (HTTPResult) throws -> Answer
+    ) async throws -> Answer {
+        var headers = [("Authorization", "Bearer \(settings.token)"), ("Accept", accept)]
         var data: Data?
         if let body {
             var encoded = try WireFormat.encoder().encode(body)
@@ -169,7 +189,7 @@ public struct SyncEngine: Sendable {
                 if (200..<300).contains(result.status) {
                     // A body cut short on a bad link can still come with a 2xx status;
                     // every request here is safe to repeat, so it is tried again.
-                    do { return try WireFormat.decoder().decode(Answer.self, from: result.body) } catch {
+                    do { return try read(result) } catch {
                         guard attempt < attempts else { throw SyncFailure.badResponse("\(error)") }
                         logger.notice("unreadable answer, trying again", metadata: ["attempt": "\(attempt)"])
                         try await Task.sleep(for: pause)

@@ -58,7 +58,8 @@ struct Routes {
         return acknowledgement
     }
 
-    func pull(_ request: Request, context: KAMRequestContext) async throws -> PullPage {
+    /// A page of the change feed: binary for clients that ask for it in `Accept`, JSON otherwise.
+    func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
@@ -66,7 +67,10 @@ struct Routes {
         metrics.pulled(records: page.records.count)
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])
-        return page
+        if WireResponseEncoder.accepts(request.headers[.accept], PullPage.binaryMediaType) {
+            return try WireResponseEncoder.response(page.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
+        }
+        return try WireResponseEncoder().encode(page, from: request, context: context)
     }
 
     func accounts(_ request: Request, context: KAMRequestContext) async throws -> AccountList {

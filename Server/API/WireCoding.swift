@@ -35,15 +35,28 @@ public struct WireResponseEncoder: ResponseEncoder {
     public static let compressionThreshold = 1_024
 
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        let json = try WireFormat.encoder().encode(value)
-        var buffer = ByteBuffer(bytes: json)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if json.count >= Self.compressionThreshold, Self.acceptsGzip(request.headers[.acceptEncoding]) {
+        try Self.response(try WireFormat.encoder().encode(value), contentType: "application/json; charset=utf-8", for: request)
+    }
+
+    /// A 200 response carrying `body`, gzipped when the client accepts it and it is large enough.
+    static func response(_ body: Data, contentType: String, for request: Request) throws -> Response {
+        var buffer = ByteBuffer(bytes: body)
+        var headers: HTTPFields = [.contentType: contentType]
+        if body.count >= Self.compressionThreshold, Self.acceptsGzip(request.headers[.acceptEncoding]) {
             buffer = try buffer.compress(with: .gzip())
             headers[.contentEncoding] = "gzip"
             headers[.vary] = "Accept-Encoding"
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    /// Whether an `Accept` header asks for `mediaType` by name.
+    static func accepts(_ header: String?, _ mediaType: String) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { part in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            return pieces.first == mediaType && !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
     }
 
     static func acceptsGzip(_ header: String?) -> Bool {

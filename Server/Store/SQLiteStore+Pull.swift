@@ -33,11 +33,11 @@ extension SQLiteStore {
                 let data: Data = row["state"]
                 var delta = RecordState(kind: kind, id: id)
                 if name == Self.existenceField {
-                    let register = try Self.decode(Register<Existence>.self, data)
+                    let register = try StateEncoding.readExistence(data)
                     replicas.formUnion(register.siblings.map(\.dot.replica.rawValue))
                     delta = RecordState(kind: kind, id: id, fields: [:], existence: register)
                 } else {
-                    let register = try Self.decode(Register<FieldValue>.self, data)
+                    let register = try StateEncoding.readField(data)
                     replicas.formUnion(register.siblings.map(\.dot.replica.rawValue))
                     delta = RecordState(kind: kind, id: id, fields: [name: register])
                 }

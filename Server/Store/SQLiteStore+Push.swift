@@ -72,7 +72,8 @@ extension SQLiteStore {
         var sequence = try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0
         var outcome = PushOutcome(acknowledgement: PushAcknowledgement(accepted: 0, refused: [], sequence: 0))
         var processed: [ReplicaID: UInt64] = [:]
-        var touchedAccounts: [RecordID: Void] = [:]
+        // The accounts whose flags need a new look, with their merged state when this batch holds it.
+        var touchedAccounts: [RecordID: RecordState?] = [:]
         for pushed in batch {
             let before = stored[pushed.id]
             // Refused writes still count as processed: their counters are spent.
@@ -85,13 +86,13 @@ extension SQLiteStore {
             let merged = base.joined(with: pushed)
             for name in pushed.fields.keys.sorted() where merged[name] != base[name] {
                 sequence += 1
-                try saveRegister(db, id: pushed.id, field: name, state: encode(merged[name]), sequence: sequence)
+                try saveRegister(db, id: pushed.id, field: name, state: StateEncoding.encode(merged[name]), sequence: sequence)
                 outcome.changed += 1
                 if merged[name].isConflicted && !base[name].isConflicted { outcome.acknowledgement.conflicts += 1 }
             }
             if merged.existence != base.existence {
                 sequence += 1
-                try saveRegister(db, id: pushed.id, field: existenceField, state: encode(merged.existence), sequence: sequence)
+                try saveRegister(db, id: pushed.id, field: existenceField, state: StateEncoding.encode(merged.existence), sequence: sequence)
                 outcome.changed += 1
             }
             outcome.acknowledgement.accepted += pushed.fields.count + (pushed.existence.context.isEmpty ? 0 : 1)
@@ -102,9 +103,10 @@ extension SQLiteStore {
                 let gained = try updateAccess(db, account: merged, createdBy: createdBy)
                 if !gained.isEmpty { sequence = try resequence(db, account: merged.id, from: sequence) }
             }
-            for account in RecordIndex.accounts(of: merged) { touchedAccounts[account] = () }
+            for account in RecordIndex.accounts(of: merged) where touchedAccounts[account] == nil { touchedAccounts[account] = .some(nil) }
+            if merged.kind == .account { touchedAccounts[merged.id] = merged }
         }
-        for account in touchedAccounts.keys { try refreshFlags(db, account: account) }
+        for (account, known) in touchedAccounts { try refreshFlags(db, account: account, known: known) }
         try db.execute(sql: "UPDATE sequence SET value = ? WHERE id = 1", arguments: [sequence])
         for (replica, counter) in processed where counter > highest[replica, default: 0] {
             try db.execute(sql: "UPDATE replicas SET highest_counter = ? WHERE id = ?", arguments: [Int64(counter), replica.rawValue])
@@ -131,7 +133,7 @@ extension SQLiteStore {
             return refuse("missing-account", "a new \(pushed.kind) must name its account")
         }
         for account in accounts {
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM records WHERE id = ? AND kind = 'account'", arguments: [account.rawValue]) != nil else {
+            guard try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM records WHERE id = ? AND kind = 'account'"), arguments: [account.rawValue]) != nil else {
                 return refuse("unknown-account", "account \(account) is not on the server: its creation was refused or not pushed yet")
             }
             guard try mayAccess(db, user: user, account: account) else {
@@ -162,16 +164,21 @@ extension SQLiteStore {
     }
 
     /// Recomputes the review flags of an account from its merged state and its share records.
-    static func refreshFlags(_ db: Database, account: RecordID) throws {
-        guard let stored = try loadRecord(db, account), stored.state.kind == .account else { return }
-        let shareRecords = try loadRecords(
+    /// `known` is the account's merged state when the caller holds it already.
+    static func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil) throws {
+        guard let state = try known ?? loadRecord(db, account)?.state, state.kind == .account else { return }
+        let hasShareRecords = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = 'share-record' LIMIT 1"),
+            arguments: [account.rawValue]) != nil
+        let shareRecords = !hasShareRecords ? [] : try loadRecords(
             db,
             sql: """
                 SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
                 WHERE r.account_id = ? AND r.kind = 'share-record'
                 """,
             arguments: [account.rawValue])
-        let flags = ReviewFlags.evaluate(account: stored.state, shareRecords: shareRecords).map(\.code)
-        try db.execute(sql: "UPDATE records SET flags = ? WHERE id = ?", arguments: [String(decoding: try encode(flags), as: UTF8.self), account.rawValue])
+        let flags = ReviewFlags.evaluate(account: state, shareRecords: shareRecords).map(\.code)
+        let text = flags.isEmpty ? "[]" : String(decoding: try encode(flags), as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE records SET flags = ? WHERE id = ? AND flags != ?").execute(arguments: [text, account.rawValue, text])
     }
 }

@@ -44,8 +44,12 @@ public struct SQLiteStore: SyncStore {
     /// The name of the row that holds a record's deletion register.
     static let existenceField = "@existence"
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try WireFormat.encoder().encode(value) }
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try WireFormat.decoder().decode(type, from: data) }
+    // One encoder and one decoder for every stored value: making them costs more than a small value's coding.
+    private static let encoder = WireFormat.encoder()
+    private static let decoder = WireFormat.decoder()
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: data) }
 
     static func now() -> Int64 { Timestamp.now().rawValue }
 }
