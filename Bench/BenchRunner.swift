@@ -1,31 +1,53 @@
 import Foundation
 
-/// Runs the seven benchmarks in order; later ones reuse the data earlier ones built.
+/// Runs the benchmarks in order; later ones reuse the data earlier ones built.
 public enum BenchRunner {
-    public static func run(_ context: BenchContext) async throws -> [BenchmarkReport] {
+    /// Every benchmark's number.
+    public static let all: Set<Int> = Set(1...7)
+
+    /// Runs the benchmarks in `selected` (and what they need: 3, 4, 6 and 7 need 1's
+    /// server data, and 4, 6 and 7 need 3's replica) and reports the selected ones.
+    public static func run(_ context: BenchContext, selected: Set<Int> = all) async throws -> [BenchmarkReport] {
         var reports: [BenchmarkReport] = []
         let log = context.logger
-        log.info("1/7 server merge throughput")
-        let (merge, seeded) = try await ServerMergeBenchmark.run(context)
-        reports.append(merge)
-        log.info("2/7 merge engine")
-        reports.append(try await MergeEngineBenchmark.run(context))
-
-        let server = try ServerProcess(binary: context.binary("kam-server"), data: seeded.data)
-        defer { server.stop() }
-        log.info("3/7 bootstrap")
-        let (bootstrap, largeHome) = try await BootstrapBenchmark.run(context, server: server, seeded: seeded)
-        reports.append(bootstrap)
-        log.info("4/7 incremental sync")
-        reports.append(try await IncrementalSyncBenchmark.run(context, server: server, seeded: seeded, largeHome: largeHome))
-        server.stop()
-
-        log.info("5/7 many clients")
-        reports.append(try await ManyClientsBenchmark.run(context))
-        log.info("6/7 CLI")
-        reports.append(try CLIBenchmark.run(context, largeHome: largeHome))
-        log.info("7/7 sync metadata")
-        reports.append(try MetadataBenchmark.run(context, largeHome: largeHome))
+        let needsSeed = !selected.isDisjoint(with: [1, 3, 4, 6, 7])
+        let needsBootstrap = !selected.isDisjoint(with: [3, 4, 6, 7])
+        var seeded: SeededServer?
+        if needsSeed {
+            log.info("1/7 server merge throughput")
+            let (merge, data) = try await ServerMergeBenchmark.run(context)
+            seeded = data
+            if selected.contains(1) { reports.append(merge) }
+        }
+        if selected.contains(2) {
+            log.info("2/7 merge engine")
+            reports.append(try await MergeEngineBenchmark.run(context))
+        }
+        var largeHome: URL?
+        if needsBootstrap, let seeded {
+            let server = try ServerProcess(binary: context.binary("kam-server"), data: seeded.data)
+            defer { server.stop() }
+            log.info("3/7 bootstrap")
+            let (bootstrap, home) = try await BootstrapBenchmark.run(context, server: server, seeded: seeded)
+            largeHome = home
+            if selected.contains(3) { reports.append(bootstrap) }
+            if selected.contains(4) {
+                log.info("4/7 incremental sync")
+                reports.append(try await IncrementalSyncBenchmark.run(context, server: server, seeded: seeded, largeHome: home))
+            }
+        }
+        if selected.contains(5) {
+            log.info("5/7 many clients")
+            reports.append(try await ManyClientsBenchmark.run(context))
+        }
+        if let largeHome, selected.contains(6) {
+            log.info("6/7 CLI")
+            reports.append(try CLIBenchmark.run(context, largeHome: largeHome))
+        }
+        if let largeHome, selected.contains(7) {
+            log.info("7/7 sync metadata")
+            reports.append(try MetadataBenchmark.run(context, largeHome: largeHome))
+        }
         return reports
     }
 }

@@ -6,7 +6,8 @@ import KAMClient
 enum CLIBenchmark {
     /// The statement `kam account list --stage strategic` runs (see `Replica.accounts`).
     static let query = """
-        SELECT a.*, EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1) AS child_conflicts \
+        SELECT a.id, a.needs_resolution, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags, \
+        EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1) AS child_conflicts \
         FROM records a WHERE a.kind = 'account' AND a.visible = 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
         """
 

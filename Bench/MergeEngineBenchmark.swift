@@ -17,6 +17,7 @@ enum MergeEngineBenchmark {
         var mergeSeconds: Double
         var mergedBytes: Int
         var mergedGzipBytes: Int
+        var mergedJSONBytes: Int
         var exchangedBytes: Int
         var keys: Int
         var total: Double { applySeconds + mergeSeconds }
@@ -27,7 +28,7 @@ enum MergeEngineBenchmark {
         let updates = scale.mergeUpdates
         var report = BenchmarkReport(
             number: 2, title: "Merge engine",
-            workload: "\(Format.count(updates)) single-field updates, half on each of two replicas, on keys `r{0..\(scale.mergeRecords - 1)}:f{0..9}` (the peer's xorshift64* sequence, so the same keys in the same order), one write per update; then each replica's whole state is encoded in kam's wire format, decoded by the other and joined both ways, and the two are checked equal. Median of 3 runs. Reference: the Rust `crdts` 7.2.0 `Map<String, MVReg>` peer (bincode state exchange), built and run in the same `make bench`.")
+            workload: "\(Format.count(updates)) single-field updates, half on each of two replicas, on keys `r{0..\(scale.mergeRecords - 1)}:f{0..9}` (the peer's xorshift64* sequence, so the same keys in the same order), one write per update; then each replica's whole state is encoded as the binary pull page a server sends a laptop, decoded by the other and joined both ways, and the two are checked equal. Median of 3 runs. Reference: the Rust `crdts` 7.2.0 `Map<String, MVReg>` peer (bincode state exchange), built and run in the same `make bench`.")
         let a = workload(seed: 1, count: updates, records: scale.mergeRecords)
         let b = workload(seed: 2, count: updates, records: scale.mergeRecords)
         var runs: [Run] = []
@@ -46,6 +47,7 @@ enum MergeEngineBenchmark {
                   ratio: peer.map { Format.ratio(opsPerSecond / $0.opsPerSecond) } ?? ""),
             .init("merged state", kam: Format.bytes(Int64(median.mergedBytes)), reference: peer.map { Format.bytes(Int64($0.mergedBytes)) } ?? "",
                   ratio: peer.map { Format.ratio(Double(median.mergedBytes) / Double($0.mergedBytes)) } ?? ""),
+            .init("merged state as JSON (the push format)", kam: Format.bytes(Int64(median.mergedJSONBytes))),
             .init("merged state, gzip (as sent)", kam: Format.bytes(Int64(median.mergedGzipBytes)), reference: peer.map { Format.bytes(Int64($0.mergedBytes)) + " (no compression)" } ?? "",
                   ratio: peer.map { Format.ratio(Double(median.mergedGzipBytes) / Double($0.mergedBytes)) } ?? ""),
         ]
@@ -92,23 +94,26 @@ enum MergeEngineBenchmark {
             }
         }
         var exchanged = 0
+        func page(_ states: [RecordID: RecordState]) -> Data {
+            PullPage(records: Array(states.values), authors: [:], cursor: 0, hasMore: false).binaryEncoded()
+        }
         let mergeSeconds = try Stopwatch.time {
-            let fromLeft = try WireFormat.encoder().encode(Array(left.values))
-            let fromRight = try WireFormat.encoder().encode(Array(right.values))
+            let fromLeft = page(left)
+            let fromRight = page(right)
             exchanged = fromLeft.count + fromRight.count
-            let intoRight = try WireFormat.decoder().decode([RecordState].self, from: fromLeft)
-            let intoLeft = try WireFormat.decoder().decode([RecordState].self, from: fromRight)
+            let intoRight = try PullPage(binary: fromLeft).records
+            let intoLeft = try PullPage(binary: fromRight).records
             for state in intoLeft { left[state.id] = left[state.id].map { $0.joined(with: state) } ?? state }
             for state in intoRight { right[state.id] = right[state.id].map { $0.joined(with: state) } ?? state }
         }
         guard left == right else { throw BenchError("the two replicas did not converge") }
-        let merged = try WireFormat.encoder().encode(left.values.sorted { $0.id < $1.id })
+        let merged = page(left)
         var buffer = ByteBuffer(bytes: merged)
         let compressed = try buffer.compress(with: .gzip())
         return Run(
             applySeconds: applySeconds, mergeSeconds: mergeSeconds, mergedBytes: merged.count,
-            mergedGzipBytes: compressed.readableBytes, exchangedBytes: exchanged,
-            keys: left.values.reduce(0) { $0 + $1.fields.count })
+            mergedGzipBytes: compressed.readableBytes, mergedJSONBytes: try WireFormat.encoder().encode(Array(left.values)).count,
+            exchangedBytes: exchanged, keys: left.values.reduce(0) { $0 + $1.fields.count })
     }
 
     struct PeerRun: Decodable {

@@ -22,7 +22,7 @@ enum ServerMergeBenchmark {
         quiet.logLevel = .warning
         var report = BenchmarkReport(
             number: 1, title: "Server merge throughput",
-            workload: "\(Format.count(scale.largeTerritory)) accounts, each with a contact and an activity, pushed by one replica in batches of 40 accounts (about the client's 500 field states) into `SQLiteStore` on a file (WAL, synchronous=NORMAL), as `kam-server` opens it. Reference: the same rows (record id, field, state bytes, sequence) inserted with one prepared statement into a table with the same primary key, in transactions of the same size, in the same run.")
+            workload: "\(Format.count(scale.largeTerritory)) accounts, each with a contact and an activity, pushed by one replica in batches of 40 accounts (about the client's 500 field states) into `SQLiteStore` on a file (WAL, synchronous=NORMAL), as `kam-server` opens it. Reference: the same rows (record id, field, state bytes, sequence) inserted with one prepared statement into a table with the same primary key, in transactions of the same size, with the same pragmas, in the same run.")
 
         let (seeded, seconds, batches) = try await seed(data: data, scale: scale, logger: quiet)
         let storeRate = Double(seeded.largeFieldStates) / seconds
@@ -94,7 +94,11 @@ enum ServerMergeBenchmark {
     /// Seconds to insert `rows` into a table with the store's primary key, `perTransaction` rows at a time.
     static func rawInsert(_ rows: [StoredRow], into folder: URL, perTransaction: Int) throws -> Double {
         var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // The pragmas `SQLiteStore.open` sets, so only the work differs.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+        }
         let pool = try DatabasePool(path: folder.appendingPathComponent("raw.sqlite").path, configuration: configuration)
         try pool.write { db in
             try db.execute(sql: """

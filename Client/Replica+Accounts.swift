@@ -104,20 +104,29 @@ extension Replica {
             }
             let children = "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
             if query.hasConflicts { clauses.append("(a.needs_resolution = 1 OR a.flags != '[]' OR \(children))") }
-            let rows = try Row.fetchAll(
+            // Columns by position and a cursor, not copied rows looked up by name:
+            // a territory's list is tens of thousands of rows.
+            let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT a.*, \(children) AS child_conflicts FROM records a WHERE \(clauses.joined(separator: " AND ")) ORDER BY a.name, a.id",
+                sql: """
+                    SELECT a.id, a.needs_resolution, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags,
+                        \(children) AS child_conflicts
+                    FROM records a WHERE \(clauses.joined(separator: " AND ")) ORDER BY a.name, a.id
+                    """,
                 arguments: arguments)
-            return try rows.map { row in
-                var index = RecordIndex(RecordState(kind: .account, id: RecordID(rawValue: row["id"])!))
-                index.needsResolution = row["needs_resolution"]
-                (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
-                (index.tier, index.stage, index.share) = (row["tier"], row["stage"], row["share"])
-                let flags: String = row["flags"]
-                return index.summary(
-                    id: RecordID(rawValue: row["id"])!, flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8)),
-                    childrenNeedResolution: row["child_conflicts"])
+            var summaries: [AccountSummary] = []
+            while let row = try rows.next() {
+                let id = RecordID(rawValue: row[0])!
+                var index = RecordIndex(RecordState(kind: .account, id: id))
+                index.needsResolution = row[1]
+                (index.name, index.industry, index.region, index.owner) = (row[2], row[3], row[4], row[5])
+                (index.tier, index.stage, index.share) = (row[6], row[7], row[8])
+                let flags: String = row[9]
+                summaries.append(index.summary(
+                    id: id, flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8)),
+                    childrenNeedResolution: row[10]))
             }
+            return summaries
         }
     }
 

@@ -33,10 +33,14 @@ public struct TextTable: Sendable {
     /// How many terminal columns `text` takes: 2 for East Asian wide and
     /// full-width characters, 0 for combining marks and format characters.
     public static func width(_ text: String) -> Int {
-        text.unicodeScalars.reduce(0) { $0 + width($1) }
+        // Printable ASCII is one column a byte; Unicode properties only for the rest.
+        var text = text
+        if let ascii = text.withUTF8({ bytes in bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F } ? bytes.count : nil }) { return ascii }
+        return text.unicodeScalars.reduce(0) { $0 + width($1) }
     }
 
     static func width(_ scalar: Unicode.Scalar) -> Int {
+        if scalar.value >= 0x20 && scalar.value < 0x7F { return 1 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format, .control: return 0
         default: break

@@ -48,12 +48,12 @@ extension SQLiteStore {
     }
 
     static func push(_ db: Database, batch: [RecordState], replica: ReplicaID, user: User) throws -> PushOutcome {
-        guard let owner = try String.fetchOne(db, sql: "SELECT user_name FROM replicas WHERE id = ?", arguments: [replica.rawValue]) else {
+        guard let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT user_name FROM replicas WHERE id = ?"), arguments: [replica.rawValue]) else {
             throw SyncError.replicaNotRegistered(replica)
         }
         guard owner == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
         var highest: [ReplicaID: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, highest_counter FROM replicas WHERE user_name = ?", arguments: [user.name]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, highest_counter FROM replicas WHERE user_name = ?"), arguments: [user.name]) {
             if let id = ReplicaID(rawValue: row["id"]) { highest[id] = UInt64(row["highest_counter"] as Int64) }
         }
         let check = HistoryCheck(pusherReplicas: Set(highest.keys), highestCounters: highest)
@@ -69,7 +69,7 @@ extension SQLiteStore {
             stored[pushed.id] = before
         }
 
-        var sequence = try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0
+        var sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM sequence WHERE id = 1")) ?? 0
         var outcome = PushOutcome(acknowledgement: PushAcknowledgement(accepted: 0, refused: [], sequence: 0))
         var processed: [ReplicaID: UInt64] = [:]
         // The accounts whose flags need a new look, with their merged state when this batch holds it.
@@ -107,9 +107,9 @@ extension SQLiteStore {
             if merged.kind == .account { touchedAccounts[merged.id] = merged }
         }
         for (account, known) in touchedAccounts { try refreshFlags(db, account: account, known: known) }
-        try db.execute(sql: "UPDATE sequence SET value = ? WHERE id = 1", arguments: [sequence])
+        try db.cachedStatement(sql: "UPDATE sequence SET value = ? WHERE id = 1").execute(arguments: [sequence])
         for (replica, counter) in processed where counter > highest[replica, default: 0] {
-            try db.execute(sql: "UPDATE replicas SET highest_counter = ? WHERE id = ?", arguments: [Int64(counter), replica.rawValue])
+            try db.cachedStatement(sql: "UPDATE replicas SET highest_counter = ? WHERE id = ?").execute(arguments: [Int64(counter), replica.rawValue])
         }
         outcome.acknowledgement.sequence = UInt64(sequence)
         return outcome

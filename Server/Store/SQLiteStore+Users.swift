@@ -42,7 +42,7 @@ extension SQLiteStore {
         let hash = Token.hash(token)
         return try await writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT name, role, created_at, revoked_at FROM users WHERE token_hash = ? AND revoked_at IS NULL",
+                db.cachedStatement(sql: "SELECT name, role, created_at, revoked_at FROM users WHERE token_hash = ? AND revoked_at IS NULL"),
                 arguments: [hash]
             ).map(Self.user)
         }

@@ -26,6 +26,8 @@ public struct SQLiteStore: SyncStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 32 MiB of page cache per connection (SQLite's default is 2 MiB).
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let pool = try DatabasePool(path: directory.appendingPathComponent(fileName).path, configuration: configuration)
         return try SQLiteStore(writer: pool, logger: logger)

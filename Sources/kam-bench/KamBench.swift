@@ -28,6 +28,12 @@ struct KamBench: AsyncParsableCommand {
     @Option(help: "A Markdown file of profile findings to append to the report.")
     var findings: String?
 
+    @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Run only these benchmarks (1-7), for profiling; what they need runs too.")
+    var only: [Int] = []
+
+    @Flag(help: "Keep the scratch folder (servers' data, replicas) for profiling afterwards.")
+    var keepWork = false
+
     @Option(help: "The Swift version line for the report's header.")
     var swiftVersion = "Swift"
 
@@ -37,6 +43,9 @@ struct KamBench: AsyncParsableCommand {
             guard FileManager.default.isExecutableFile(atPath: path) else {
                 throw ValidationError("\(path) is missing: build it first ('make bench' does), or point --binaries at the folder holding it")
             }
+        }
+        if let wrong = only.first(where: { !BenchRunner.all.contains($0) }) {
+            throw ValidationError("there is no benchmark \(wrong): use numbers 1 to 7")
         }
         if let rustPeer, !FileManager.default.isExecutableFile(atPath: rustPeer) {
             throw ValidationError("\(rustPeer) is not an executable: build the peer with 'make bench' or leave --rust-peer out")
@@ -53,7 +62,7 @@ struct KamBench: AsyncParsableCommand {
         let context = BenchContext(
             scale: smoke ? .smoke : .full, binaries: URL(fileURLWithPath: binaries), workDirectory: work,
             rustPeer: rustPeer.map { URL(fileURLWithPath: $0) }, sqlite3: sqlite3.map { URL(fileURLWithPath: $0) }, logger: logger)
-        let reports = try await BenchRunner.run(context)
+        let reports = try await BenchRunner.run(context, selected: only.isEmpty ? BenchRunner.all : Set(only))
         print(ReportWriter.table(reports))
         if let output {
             let findingsText = try findings.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
@@ -62,6 +71,6 @@ struct KamBench: AsyncParsableCommand {
             try markdown.write(toFile: output, atomically: true, encoding: .utf8)
             print("wrote \(output)")
         }
-        try? FileManager.default.removeItem(at: work)
+        if !keepWork { try? FileManager.default.removeItem(at: work) }
     }
 }
