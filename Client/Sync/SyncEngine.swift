@@ -108,14 +108,26 @@ public struct SyncEngine: Sendable {
             logger.debug("pushed", metadata: ["field_states": "\(batch.count)", "refused": "\(acknowledgement.refused.count)"])
         }
 
-        var more = true
-        while more {
-            report(.pulling, summary.pulled)
-            let cursor = try store.settings().cursor
-            let page = try await pull(since: cursor, settings: settings, summary: &summary)
-            summary.pulled += try store.apply(page)
-            more = page.hasMore
+        // The next page is fetched while this one is stored: the server and
+        // the laptop work at the same time. Pages are still stored in order,
+        // and the cursor moves only with a stored page.
+        report(.pulling, summary.pulled)
+        var page = try await fetch(since: try store.settings().cursor, settings: settings, into: &summary)
+        while true {
+            let next = page.hasMore ? Task { [self, cursor = page.cursor] in try await self.fetch(since: cursor, settings: settings) } : nil
+            do {
+                summary.pulled += try store.apply(page)
+            } catch {
+                next?.cancel()
+                throw error
+            }
             logger.debug("pulled", metadata: ["records": "\(page.records.count)", "cursor": "\(page.cursor)"])
+            guard let next else { break }
+            report(.pulling, summary.pulled)
+            let fetched = try await next.value
+            summary.bytesSent += fetched.bytes.bytesSent
+            summary.bytesReceived += fetched.bytes.bytesReceived
+            page = fetched.page
         }
         try store.markSynced()
         summary.newConflicts = max(0, try replica.status().conflicts - conflictsBefore)
@@ -146,6 +158,21 @@ public struct SyncEngine: Sendable {
         try await call(method, path, body: body, accept: "application/json", settings: settings, summary: &summary) { result in
             try WireFormat.decoder().decode(Answer.self, from: result.body)
         }
+    }
+
+    /// A page of the change feed, counting its bytes into `summary`.
+    func fetch(since cursor: UInt64, settings: ReplicaSettings, into summary: inout SyncSummary) async throws -> PullPage {
+        let fetched = try await fetch(since: cursor, settings: settings)
+        summary.bytesSent += fetched.bytes.bytesSent
+        summary.bytesReceived += fetched.bytes.bytesReceived
+        return fetched.page
+    }
+
+    /// A page of the change feed and the bytes it took.
+    func fetch(since cursor: UInt64, settings: ReplicaSettings) async throws -> (page: PullPage, bytes: SyncSummary) {
+        var bytes = SyncSummary()
+        let page = try await pull(since: cursor, settings: settings, summary: &bytes)
+        return (page, bytes)
     }
 
     /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
