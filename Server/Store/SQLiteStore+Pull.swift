@@ -59,10 +59,14 @@ extension SQLiteStore {
         if user.role.seesAllAccounts {
             return "\(columns) FROM field_states fs CROSS JOIN records r ON r.id = fs.record_id \(page)"
         }
-        let accounts = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM account_access WHERE user_name = ?"), arguments: [user.name]) ?? 0
-        // An account with its contacts, activities and history has a few dozen field states.
-        if UInt64(accounts) * 32 < gap {
+        // An account with its contacts, activities and history has a few dozen
+        // field states. The count stops at the bound, so a rep with a large
+        // territory and a small gap pays for the gap, not the territory.
+        let bound = gap / 32
+        let accounts = bound == 0 ? 0 : try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM account_access WHERE user_name = ? LIMIT ?)"),
+            arguments: [user.name, Int64(min(bound, UInt64(Int64.max)))]) ?? 0
+        if UInt64(accounts) < bound {
             return """
                 \(columns) FROM account_access aa JOIN records r ON r.account_id = aa.account_id
                 JOIN field_states fs ON fs.record_id = r.id WHERE aa.user_name = :user AND fs.seq > :since

@@ -62,6 +62,42 @@ struct SQLiteStoreTests {
         for id in ids { #expect(office.states[id] == li.states[id]) }
     }
 
+    @Test("a rep with one account on a busy feed pages through exactly its own changes")
+    func pagingPastOtherReps() async throws {
+        // Many changes by wang after li's account: li's pull reads li's accounts
+        // first rather than walking wang's changes (see SQLiteStore.feedQuery).
+        let fixture = try await StoreFixture()
+        var li = try await fixture.laptop("li", replica: "li-laptop")
+        var wang = try await fixture.laptop("wang", replica: "wang-laptop")
+        let mine = li.create(account("mine", owner: "li"))
+        li.write(mine, "notes", .text("first"))
+        _ = try await fixture.store.push(li.pushRequest(), by: li.user)
+        for index in 0..<40 { _ = wang.create(account("wang \(index)", owner: "wang")) }
+        _ = try await fixture.store.push(wang.pushRequest(), by: wang.user)
+        li.write(mine, "notes", .text("second"))
+        _ = try await fixture.store.push(li.pushRequest(), by: li.user)
+
+        var reader = try await fixture.laptop("li", replica: "li-second-laptop")
+        for limit in [1, 2, 100] {
+            reader.states = [:]
+            var cursor: UInt64 = 0
+            var more = true
+            var seen: [RecordID] = []
+            while more {
+                let page = try await fixture.store.pull(since: cursor, limit: limit, for: reader.user)
+                reader.apply(page)
+                seen += page.records.map(\.id)
+                #expect(page.cursor > cursor)
+                cursor = page.cursor
+                more = page.hasMore
+            }
+            #expect(Set(seen) == [mine])
+            #expect(reader.states[mine] == li.states[mine])
+            let current = try await fixture.store.pull(since: cursor, limit: limit, for: reader.user)
+            #expect(current.records.isEmpty && !current.hasMore && current.cursor == cursor)
+        }
+    }
+
     @Test("two laptops' pushes in either order give the same merged state")
     func orderIndependence() async throws {
         for liFirst in [true, false] {
