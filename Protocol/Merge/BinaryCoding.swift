@@ -27,12 +27,6 @@ struct BinaryWriter {
         }
     }
 
-    /// A length-prefixed run of bytes.
-    mutating func blob(_ data: Data) {
-        varint(UInt64(data.count))
-        bytes.append(contentsOf: data)
-    }
-
     mutating func field(_ value: FieldValue) {
         switch value {
         case .null: byte(0)
@@ -45,13 +39,26 @@ struct BinaryWriter {
         }
     }
 
-    mutating func vector(_ vector: VersionVector, _ index: [ReplicaID: Int]) {
+    /// A version vector over `replicas` (sorted, holding every replica of the vector).
+    mutating func vector(_ vector: VersionVector, _ replicas: [ReplicaID]) {
         let entries = vector.counters.sorted { $0.key < $1.key }
         varint(UInt64(entries.count))
         for (replica, counter) in entries {
-            varint(UInt64(index[replica]!))
+            varint(UInt64(Self.position(of: replica, in: replicas)))
             varint(counter)
         }
+    }
+
+    /// Where `replica` stands in the sorted `replicas`, which holds it.
+    static func position(of replica: ReplicaID, in replicas: [ReplicaID]) -> Int {
+        var low = 0
+        var high = replicas.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if replicas[middle] < replica { low = middle + 1 } else { high = middle }
+        }
+        precondition(replicas[low] == replica, "replica \(replica) is not in the register's replica list")
+        return low
     }
 }
 
@@ -100,12 +107,6 @@ struct BinaryReader {
         position += length
         guard let string = String(validating: slice, as: UTF8.self) else { throw .badText }
         return string
-    }
-
-    mutating func blob() throws(StateEncodingError) -> Data {
-        let length = try count()
-        defer { position += length }
-        return Data(bytes[position..<position + length])
     }
 
     mutating func replica(_ replicas: [ReplicaID]) throws(StateEncodingError) -> ReplicaID {

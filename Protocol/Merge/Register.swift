@@ -26,14 +26,15 @@ public struct Register<Value: Hashable & Sendable>: Hashable, Sendable {
     /// A register from its parts, checked: every sibling's dot must be covered
     /// by `context` and appear once, and no replica may have two siblings.
     public init(siblings: [Sibling<Value>], context: VersionVector) throws(RegisterError) {
-        var replicas = Set<ReplicaID>()
-        for sibling in siblings {
+        let sorted = siblings.count < 2 ? siblings : siblings.sorted { $0.dot < $1.dot }
+        for (index, sibling) in sorted.enumerated() {
             guard context.covers(sibling.dot) else { throw .siblingNotInContext(sibling.dot) }
-            guard replicas.insert(sibling.dot.replica).inserted else {
+            // Sorted by dot, two siblings of one replica stand side by side.
+            if index > 0, sorted[index - 1].dot.replica == sibling.dot.replica {
                 throw .twoSiblingsFromOneReplica(sibling.dot.replica)
             }
         }
-        self.siblings = siblings.sorted { $0.dot < $1.dot }
+        self.siblings = sorted
         self.context = context
     }
 

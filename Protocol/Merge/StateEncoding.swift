@@ -27,30 +27,58 @@ public enum StateEncoding {
     public static func isBinary(_ data: Data) -> Bool { data.first == formatByte }
 
     public static func encode(_ register: Register<FieldValue>) -> Data {
-        encode(register, extra: []) { writer, value, _ in writer.field(value) }
+        var writer = BinaryWriter()
+        write(register, into: &writer)
+        return Data(writer.bytes)
     }
 
     public static func encode(_ register: Register<Existence>) -> Data {
+        var writer = BinaryWriter()
+        write(register, into: &writer)
+        return Data(writer.bytes)
+    }
+
+    public static func decodeField(_ data: Data) throws(StateEncodingError) -> Register<FieldValue> {
+        var reader = BinaryReader(bytes: [UInt8](data))
+        let register = try readField(from: &reader)
+        guard reader.atEnd else { throw .trailingBytes }
+        return register
+    }
+
+    public static func decodeExistence(_ data: Data) throws(StateEncodingError) -> Register<Existence> {
+        var reader = BinaryReader(bytes: [UInt8](data))
+        let register = try readExistence(from: &reader)
+        guard reader.atEnd else { throw .trailingBytes }
+        return register
+    }
+
+    // A register is self-delimiting, so a pull page writes and reads them in place.
+
+    static func write(_ register: Register<FieldValue>, into writer: inout BinaryWriter) {
+        write(register, extra: [], into: &writer) { writer, value, _ in writer.field(value) }
+    }
+
+    static func write(_ register: Register<Existence>, into writer: inout BinaryWriter) {
         var seen: [ReplicaID] = []
         for sibling in register.siblings {
             if case .deleted(let vector) = sibling.value { seen += vector.counters.keys }
         }
-        return encode(register, extra: seen) { writer, value, index in
+        write(register, extra: seen, into: &writer) { writer, value, replicas in
             switch value {
             case .live: writer.byte(0)
             case .deleted(let vector):
                 writer.byte(1)
-                writer.vector(vector, index)
+                writer.vector(vector, replicas)
             }
         }
     }
 
-    public static func decodeField(_ data: Data) throws(StateEncodingError) -> Register<FieldValue> {
-        try decode(data) { reader, _ throws(StateEncodingError) in try reader.field() }
+    static func readField(from reader: inout BinaryReader) throws(StateEncodingError) -> Register<FieldValue> {
+        try read(from: &reader) { reader, _ throws(StateEncodingError) in try reader.field() }
     }
 
-    public static func decodeExistence(_ data: Data) throws(StateEncodingError) -> Register<Existence> {
-        try decode(data) { reader, replicas throws(StateEncodingError) in
+    static func readExistence(from reader: inout BinaryReader) throws(StateEncodingError) -> Register<Existence> {
+        try read(from: &reader) { reader, replicas throws(StateEncodingError) in
             switch try reader.byte() {
             case 0: return .live
             case 1: return .deleted(seen: try reader.vector(replicas))
@@ -69,34 +97,34 @@ public enum StateEncoding {
         isBinary(data) ? try decodeExistence(data) : try WireFormat.decoder().decode(Register<Existence>.self, from: data)
     }
 
-    private static func encode<Value>(
-        _ register: Register<Value>, extra: [ReplicaID], value: (inout BinaryWriter, Value, [ReplicaID: Int]) -> Void
-    ) -> Data {
-        var replicas = Set(register.context.counters.keys)
-        for sibling in register.siblings { replicas.insert(sibling.dot.replica) }
-        replicas.formUnion(extra)
-        let sorted = replicas.sorted()
-        var index: [ReplicaID: Int] = [:]
-        for (position, replica) in sorted.enumerated() { index[replica] = position }
-        var writer = BinaryWriter()
+    private static func write<Value>(
+        _ register: Register<Value>, extra: [ReplicaID], into writer: inout BinaryWriter,
+        value: (inout BinaryWriter, Value, [ReplicaID]) -> Void
+    ) {
+        // Registers hold a few replicas: a sorted array, searched by halves, beats hashing.
+        var replicas = Array(register.context.counters.keys)
+        for sibling in register.siblings { replicas.append(sibling.dot.replica) }
+        replicas += extra
+        replicas.sort()
+        var unique: [ReplicaID] = []
+        unique.reserveCapacity(replicas.count)
+        for replica in replicas where unique.last != replica { unique.append(replica) }
         writer.byte(formatByte)
-        writer.varint(UInt64(sorted.count))
-        for replica in sorted { writer.text(replica.rawValue) }
+        writer.varint(UInt64(unique.count))
+        for replica in unique { writer.text(replica.rawValue) }
         writer.varint(UInt64(register.siblings.count))
         for sibling in register.siblings {
-            writer.varint(UInt64(index[sibling.dot.replica]!))
+            writer.varint(UInt64(BinaryWriter.position(of: sibling.dot.replica, in: unique)))
             writer.varint(sibling.dot.counter)
             writer.zigzag(sibling.at.rawValue)
-            value(&writer, sibling.value, index)
+            value(&writer, sibling.value, unique)
         }
-        writer.vector(register.context, index)
-        return Data(writer.bytes)
+        writer.vector(register.context, unique)
     }
 
-    private static func decode<Value>(
-        _ data: Data, value: (inout BinaryReader, [ReplicaID]) throws(StateEncodingError) -> Value
+    private static func read<Value>(
+        from reader: inout BinaryReader, value: (inout BinaryReader, [ReplicaID]) throws(StateEncodingError) -> Value
     ) throws(StateEncodingError) -> Register<Value> {
-        var reader = BinaryReader(bytes: [UInt8](data))
         guard try reader.byte() == formatByte else { throw .notBinary }
         let count = try reader.count()
         var replicas: [ReplicaID] = []
@@ -116,7 +144,6 @@ public enum StateEncoding {
             siblings.append(Sibling(dot: Dot(replica: replica, counter: counter), value: try value(&reader, replicas), at: at))
         }
         let context = try reader.vector(replicas)
-        guard reader.atEnd else { throw .trailingBytes }
         do {
             return try Register(siblings: siblings, context: context)
         } catch {

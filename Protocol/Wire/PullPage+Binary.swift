@@ -16,6 +16,10 @@ extension PullPage {
     /// n  (replica user) × n                                      authors
     /// r  (kind id f (name register) × f  0 | 1 existence) × r   records
     /// ```
+    ///
+    /// Registers are self-delimiting, so they are written in place.
+    /// ```
+    /// ```
     public func binaryEncoded() -> Data {
         var writer = BinaryWriter()
         writer.byte(Self.binaryFormatByte)
@@ -34,13 +38,13 @@ extension PullPage {
             writer.varint(UInt64(record.fields.count))
             for (name, register) in record.fields.sorted(by: { $0.key < $1.key }) {
                 writer.text(name)
-                writer.blob(StateEncoding.encode(register))
+                StateEncoding.write(register, into: &writer)
             }
             if record.existence.context.isEmpty {
                 writer.byte(0)
             } else {
                 writer.byte(1)
-                writer.blob(StateEncoding.encode(record.existence))
+                StateEncoding.write(record.existence, into: &writer)
             }
         }
         return Data(writer.bytes)
@@ -67,9 +71,9 @@ extension PullPage {
             var fields: [String: Register<FieldValue>] = [:]
             for _ in 0..<(try reader.count()) {
                 let name = try reader.text()
-                fields[name] = try StateEncoding.decodeField(try reader.blob())
+                fields[name] = try StateEncoding.readField(from: &reader)
             }
-            let existence = try reader.byte() == 1 ? try StateEncoding.decodeExistence(try reader.blob()) : Register<Existence>()
+            let existence = try reader.byte() == 1 ? try StateEncoding.readExistence(from: &reader) : Register<Existence>()
             records.append(RecordState(kind: kind, id: id, fields: fields, existence: existence))
         }
         guard reader.atEnd else { throw .trailingBytes }
