@@ -29,9 +29,12 @@ for _ in $(seq 1 300); do
 done
 
 seed="${KAM_SCHEMATHESIS_SEED:-$RANDOM$RANDOM}"
+# Hypothesis's health checks judge the generator (inputs too large, too slow to
+# make), not the server; seed 1797828304 failed one on the push body's schema.
 echo "schemathesis: seed $seed (replay with KAM_SCHEMATHESIS_SEED=$seed)"
 python3 -m schemathesis.cli run Protocol/openapi.yaml --base-url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
   --checks all --hypothesis-max-examples "${KAM_SCHEMATHESIS_EXAMPLES:-25}" --hypothesis-seed "$seed" \
+  --hypothesis-suppress-health-check data_too_large,filter_too_much,too_slow,large_base_example \
   --request-timeout 20000 </dev/null
 curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "kam-server stopped serving"; exit 1; }
 echo "schemathesis: the server answered every request within the spec and is still serving"
