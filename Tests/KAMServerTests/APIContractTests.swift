@@ -74,6 +74,13 @@ struct APIContractTests {
         #expect(page.records == [li.states[huawei]!] && page.cursor == ack.sequence && !page.hasMore)
         #expect(try await api.call(.get, "/v1/sync/pull?since=0", as: "li", headers: [.acceptEncoding: "gzip"], expect: .ok)
             .headers[.contentEncoding] == nil)  // too small to gain from it
+        // The same page in binary form, for a client that asks for it.
+        let binary = try await api.call(
+            .get, "/v1/sync/pull?since=0&limit=100", as: "li", headers: [.accept: "\(PullPage.binaryMediaType), application/json;q=0.5"], expect: .ok)
+        #expect(binary.headers[.contentType] == PullPage.binaryMediaType)
+        #expect(try PullPage(binary: Data(buffer: binary.body)) == page)
+        #expect(try await api.call(.get, "/v1/sync/pull?since=0", as: "li", headers: [.accept: "application/json"], expect: .ok)
+            .headers[.contentType]?.hasPrefix("application/json") == true)
         try await api.call(.get, "/v1/sync/pull?since=-1", as: "li", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/sync/pull?limit=0", as: "li", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/sync/pull?since=abc", as: "li", expect: .badRequest, code: "bad-request")
