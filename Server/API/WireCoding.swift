@@ -50,7 +50,7 @@ public struct WireResponseEncoder: ResponseEncoder {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    /// Whether an `Accept` header asks for `mediaType` by name.
+    /// Whether an `Accept` or `Accept-Encoding` header names `value` without `q=0`.
     static func accepts(_ header: String?, _ mediaType: String) -> Bool {
         guard let header else { return false }
         return header.split(separator: ",").contains { part in
@@ -60,12 +60,7 @@ public struct WireResponseEncoder: ResponseEncoder {
     }
 
     static func acceptsGzip(_ header: String?) -> Bool {
-        guard let header else { return false }
-        return header.split(separator: ",").contains { part in
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard pieces.first == "gzip" || pieces.first == "*" else { return false }
-            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
-        }
+        accepts(header, "gzip") || accepts(header, "*")
     }
 }
 
