@@ -105,10 +105,13 @@ let package = Package(
             ],
             path: "Sources/kam-bench"
         ),
+        // What several test targets share: the seeded generator.
+        .target(name: "KAMTestSupport", path: "Tests/Support"),
         .testTarget(
             name: "KAMProtocolTests",
             dependencies: [
                 "KAMProtocol",
+                "KAMTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/KAMProtocolTests"
@@ -117,6 +120,7 @@ let package = Package(
             name: "KAMServerTests",
             dependencies: [
                 "KAMServer",
+                "KAMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -141,6 +145,7 @@ let package = Package(
             dependencies: [
                 "KAMClient",
                 "KAMServer",
+                "KAMTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

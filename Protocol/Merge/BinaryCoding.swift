@@ -131,6 +131,7 @@ struct BinaryReader {
             let replica = try replica(replicas)
             let counter = try varint()
             guard counter > 0 else { throw .zeroCounter }
+            guard counter <= Dot.maximumCounter else { throw .counterOutOfRange }
             guard counters.updateValue(counter, forKey: replica) == nil else { throw .badReplica }
         }
         return VersionVector(counters)

@@ -7,6 +7,10 @@ public struct Dot: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     public let replica: ReplicaID
     public let counter: UInt64
 
+    /// The highest counter a dot may have: stores hold counters as signed
+    /// 64-bit integers, and no laptop edits 2^63 times.
+    public static let maximumCounter = UInt64(Int64.max)
+
     /// Creates a dot. The counter starts at 1; 0 means "nothing seen" in a
     /// version vector and is never a dot.
     public init(replica: ReplicaID, counter: UInt64) {
@@ -35,6 +39,10 @@ public struct Dot: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         guard counter > 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .counter, in: container, debugDescription: "a dot's counter starts at 1")
+        }
+        guard counter <= Self.maximumCounter else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .counter, in: container, debugDescription: "a dot's counter is at most \(Self.maximumCounter)")
         }
         self.init(replica: replica, counter: counter)
     }

@@ -8,6 +8,9 @@ public enum HistoryViolation: Error, Hashable, Sendable, CustomStringConvertible
     /// A counter the replica already used, now with another write: the replica
     /// was restored from a backup and must re-register.
     case reusedCounter(Dot, field: String?)
+    /// A state without a new write that would still remove a stored value:
+    /// only a write may replace a value.
+    case removalWithoutWrite(field: String?)
 
     /// The stable error code sent to the client.
     public var code: String {
@@ -15,6 +18,7 @@ public enum HistoryViolation: Error, Hashable, Sendable, CustomStringConvertible
         case .foreignDot: "foreign-dot"
         case .unseenHistory: "unseen-history"
         case .reusedCounter: "replica-reused-counter"
+        case .removalWithoutWrite: "removal-without-write"
         }
     }
 
@@ -26,10 +30,12 @@ public enum HistoryViolation: Error, Hashable, Sendable, CustomStringConvertible
             "the push claims to have seen write \(replica):\(counter)\(Self.on(field)), which the server has never received"
         case .reusedCounter(let dot, let field):
             "replica \(dot.replica) used counter \(dot.counter)\(Self.on(field)) a second time: this laptop's replica was probably restored from a backup. Nothing was merged; start a new replica with 'kam init --home NEW-FOLDER' and re-enter what is missing"
+        case .removalWithoutWrite(let field):
+            "the push would remove a value\(Self.on(field)) without writing a new one: only a new write replaces a value"
         }
     }
 
-    private static func on(_ field: String?) -> String { field.map { " on field '\($0)'" } ?? "" }
+    private static func on(_ field: String?) -> String { field.map { " on field '\($0.prefix(40))'" } ?? "" }
 }
 
 /// Checks pushed states against what the server holds, so no client can forge
@@ -39,7 +45,11 @@ public enum HistoryViolation: Error, Hashable, Sendable, CustomStringConvertible
 ///   does not cover) only for replicas of the pushing user.
 /// - Such a new write must have a counter above the highest the server has
 ///   processed for that replica before this push; a lower one is a reused
-///   counter (a restored backup). A dot the field already covers is a retry.
+///   counter (a restored backup). A dot the field already covers is a retry,
+///   and so is a dot the server refused before (``refusedDots``): it was
+///   processed, but never merged.
+/// - A state that adds no new write may not change what is stored: only a
+///   write replaces a value.
 /// - A version vector (of a field, or carried by a delete) may not claim writes
 ///   of other replicas beyond what the server has seen.
 /// - The same dot with a different value is a reused counter.
@@ -48,10 +58,13 @@ public struct HistoryCheck: Sendable {
     public let pusherReplicas: Set<ReplicaID>
     /// The highest counter the server has processed per replica, before this push.
     public let highestCounters: [ReplicaID: UInt64]
+    /// Writes the server refused earlier: sending them again is a retry.
+    public let refusedDots: Set<Dot>
 
-    public init(pusherReplicas: Set<ReplicaID>, highestCounters: [ReplicaID: UInt64]) {
+    public init(pusherReplicas: Set<ReplicaID>, highestCounters: [ReplicaID: UInt64], refusedDots: Set<Dot> = []) {
         self.pusherReplicas = pusherReplicas
         self.highestCounters = highestCounters
+        self.refusedDots = refusedDots
     }
 
     /// The first violation in `pushed`, checked against the server's `stored`
@@ -80,13 +93,16 @@ public struct HistoryCheck: Sendable {
         var newest: [ReplicaID: UInt64] = [:]
         for dot in pushed.siblingDots(notCoveredBy: stored.context) {
             guard pusherReplicas.contains(dot.replica) else { return .foreignDot(dot, field: field) }
-            guard dot.counter > highestCounters[dot.replica, default: 0] else { return .reusedCounter(dot, field: field) }
+            guard dot.counter > highestCounters[dot.replica, default: 0] || refusedDots.contains(dot) else {
+                return .reusedCounter(dot, field: field)
+            }
             newest[dot.replica] = max(newest[dot.replica, default: 0], dot.counter)
         }
         for (replica, counter) in pushed.context.counters.sorted(by: { $0.key < $1.key })
         where counter > max(stored.context[replica], newest[replica, default: 0]) {
             return .unseenHistory(replica: replica, counter: counter, field: field)
         }
+        if newest.isEmpty, stored.joined(with: pushed) != stored { return .removalWithoutWrite(field: field) }
         return nil
     }
 

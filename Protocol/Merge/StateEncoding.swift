@@ -140,7 +140,10 @@ public enum StateEncoding {
             let replica = try reader.replica(replicas)
             let counter = try reader.varint()
             guard counter > 0 else { throw .zeroCounter }
-            let at = Timestamp(rawValue: try reader.zigzag())
+            guard counter <= Dot.maximumCounter else { throw .counterOutOfRange }
+            let raw = try reader.zigzag()
+            guard Timestamp.validRange.contains(raw) else { throw .timeOutOfRange }
+            let at = Timestamp(rawValue: raw)
             siblings.append(Sibling(dot: Dot(replica: replica, counter: counter), value: try value(&reader, replicas), at: at))
         }
         let context = try reader.vector(replicas)
@@ -162,6 +165,8 @@ public enum StateEncodingError: Error, Hashable, Sendable, CustomStringConvertib
     case badRecord
     case badText
     case zeroCounter
+    case counterOutOfRange
+    case timeOutOfRange
     case trailingBytes
     case inconsistent(RegisterError)
 
@@ -175,6 +180,8 @@ public enum StateEncodingError: Error, Hashable, Sendable, CustomStringConvertib
         case .badRecord: "a record's kind or id is not valid"
         case .badText: "a text in the register is not UTF-8"
         case .zeroCounter: "a dot in the register has counter 0"
+        case .counterOutOfRange: "a counter in the register is above \(Dot.maximumCounter)"
+        case .timeOutOfRange: "a time in the register is not between the years 1970 and 9999"
         case .trailingBytes: "bytes follow the end of the register"
         case .inconsistent(let error): "the register is inconsistent: \(error)"
         }

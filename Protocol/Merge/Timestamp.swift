@@ -47,8 +47,19 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// The instants a timestamp from outside may name: the years 1970 to 9999.
+    /// A laptop's clock can be wrong, but not by millennia.
+    public static let validRange: ClosedRange<Int64> = 0...253_402_300_799_999
+
+    /// Reads a timestamp, refusing one outside ``validRange``.
     public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(Int64.self)
+        let container = try decoder.singleValueContainer()
+        let raw = try container.decode(Int64.self)
+        guard Self.validRange.contains(raw) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\(raw) is not a time between the years 1970 and 9999 (milliseconds since 1970)")
+        }
+        rawValue = raw
     }
 
     public func encode(to encoder: any Encoder) throws {

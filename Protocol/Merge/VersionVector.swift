@@ -86,7 +86,12 @@ extension VersionVector: Codable {
     /// Encoded as a JSON object from replica id to counter.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        self.init(try container.decode([ReplicaID: UInt64].self))
+        let counters = try container.decode([ReplicaID: UInt64].self)
+        guard counters.values.allSatisfy({ $0 <= Dot.maximumCounter }) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "a version vector's counters are at most \(Dot.maximumCounter)")
+        }
+        self.init(counters)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -1,7 +1,9 @@
 /// The type of a field, which says which ``FieldValue``s it accepts.
 public enum FieldType: Hashable, Sendable {
-    /// Free text of at most `maxLength` characters.
-    case text(maxLength: Int)
+    /// Free text of at most `maxLength` characters (grapheme clusters) and
+    /// four bytes of UTF-8 per character. No control characters; `multiline`
+    /// text (notes) may hold newlines and tabs.
+    case text(maxLength: Int, multiline: Bool = false)
     /// One of a fixed list of names.
     case choice([String])
     /// A purchase share, in basis points.
@@ -27,8 +29,13 @@ public enum FieldType: Hashable, Sendable {
         switch (self, value) {
         case (_, .null):
             return
-        case (.text(let limit), .text(let string)):
+        case (.text(let limit, let multiline), .text(let string)):
+            // Bytes first: counting characters of a huge string is the expensive part.
+            guard string.utf8.count <= 4 * limit else { throw .textTooLarge(field: name, bytes: 4 * limit) }
             guard string.count <= limit else { throw .textTooLong(field: name, limit: limit) }
+            guard !string.unicodeScalars.contains(where: { Self.isRefusedControl($0, multiline: multiline) }) else {
+                throw .controlCharacter(field: name, multiline: multiline)
+            }
         case (.choice(let allowed), .text(let string)):
             guard allowed.contains(string) else { throw .unknownValue(field: name, value: string, allowed: allowed) }
         case (.share, .integer(let points)):
@@ -41,13 +48,20 @@ public enum FieldType: Hashable, Sendable {
             _ = try Period(parsing: string)
         case (.day, .text(let string)):
             _ = try Day(parsing: string)
-        case (.timestamp, .integer):
-            return
+        case (.timestamp, .integer(let milliseconds)):
+            guard Timestamp.validRange.contains(milliseconds) else { throw .timeOutOfRange(field: name) }
         case (.reference, .text(let string)):
             guard RecordID(rawValue: string) != nil else { throw .badReference(field: name, value: string) }
         default:
             throw .wrongType(field: name, expected: expected)
         }
+    }
+
+    /// Whether `scalar` is a control character text may not hold: every C0
+    /// and C1 control and DEL, but newline and tab in multiline text.
+    static func isRefusedControl(_ scalar: Unicode.Scalar, multiline: Bool) -> Bool {
+        guard scalar.properties.generalCategory == .control else { return false }
+        return !(multiline && (scalar == "\n" || scalar == "\t"))
     }
 
     var expected: String {
@@ -102,7 +116,8 @@ public struct RecordSchema: Hashable, Sendable {
         try spec.type.check(value, field: field)
     }
 
-    /// Checks every value a state holds: what a server does to a pushed state
+    /// Checks every value a state holds, and that its counters and times are
+    /// within what every store holds: what a server does to a pushed state
     /// before joining it.
     public func check(_ state: RecordState) throws(DomainError) {
         for (name, register) in state.fields {
@@ -110,6 +125,20 @@ public struct RecordSchema: Hashable, Sendable {
                 try check(field: name, value: sibling.value)
             }
             if register.siblings.isEmpty, spec(name) == nil { throw .unknownField(kind: kind, field: name) }
+            try Self.checkBounds(register, field: name)
         }
+        try Self.checkBounds(state.existence, field: "deletion")
+        for sibling in state.existence.siblings {
+            if case .deleted(let seen) = sibling.value, seen.counters.values.contains(where: { $0 > Dot.maximumCounter }) {
+                throw .counterOutOfRange(field: "deletion")
+            }
+        }
+    }
+
+    private static func checkBounds<Value>(_ register: Register<Value>, field: String) throws(DomainError) {
+        for sibling in register.siblings where !Timestamp.validRange.contains(sibling.at.rawValue) {
+            throw .timeOutOfRange(field: field)
+        }
+        if register.context.counters.values.contains(where: { $0 > Dot.maximumCounter }) { throw .counterOutOfRange(field: field) }
     }
 }

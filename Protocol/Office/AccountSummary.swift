@@ -80,6 +80,8 @@ public struct AccountQuery: Hashable, Sendable {
 
     public static let defaultLimit = 100
     public static let maximumLimit = 1_000
+    /// The longest search text, in characters: longer than any name, industry or region.
+    public static let maximumTextLength = 200
 
     public init(
         stage: Stage? = nil, owner: String? = nil, region: String? = nil, tier: Tier? = nil, text: String? = nil,

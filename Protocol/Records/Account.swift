@@ -7,7 +7,7 @@ public struct Account: KAMRecord {
         FieldSpec("region", .text(maxLength: 100)),
         FieldSpec("owner", .text(maxLength: 100)),
         FieldSpec("tier", .choice(Tier.self)),
-        FieldSpec("notes", .text(maxLength: 10_000)),
+        FieldSpec("notes", .text(maxLength: 10_000, multiline: true)),
         FieldSpec("stage", .choice(Stage.self), required: true),
         FieldSpec("share", .share),
     ])

@@ -8,7 +8,7 @@ public struct Activity: KAMRecord {
         FieldSpec("account", .reference(.account), required: true),
         FieldSpec("kind", .choice(ActivityKind.self), required: true),
         FieldSpec("date", .day, required: true),
-        FieldSpec("note", .text(maxLength: 10_000)),
+        FieldSpec("note", .text(maxLength: 10_000, multiline: true)),
         FieldSpec("author", .text(maxLength: 100)),
     ])
 

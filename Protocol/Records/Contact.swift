@@ -8,7 +8,7 @@ public struct Contact: KAMRecord {
         FieldSpec("role", .choice(BuyingRole.self)),
         FieldSpec("email", .text(maxLength: 200)),
         FieldSpec("phone", .text(maxLength: 50)),
-        FieldSpec("notes", .text(maxLength: 10_000)),
+        FieldSpec("notes", .text(maxLength: 10_000, multiline: true)),
     ])
 
     public var id: RecordID

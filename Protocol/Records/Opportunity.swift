@@ -4,7 +4,7 @@ public struct Opportunity: KAMRecord {
     public static let schema = RecordSchema(kind: .opportunity, fields: [
         FieldSpec("account", .reference(.account), required: true),
         FieldSpec("kind", .choice(OpportunityKind.self), required: true),
-        FieldSpec("note", .text(maxLength: 10_000)),
+        FieldSpec("note", .text(maxLength: 10_000, multiline: true)),
         FieldSpec("status", .choice(OpportunityStatus.self), required: true),
     ])
 

@@ -9,7 +9,7 @@ public struct StageChange: KAMRecord {
         FieldSpec("from", .choice(Stage.self)),
         FieldSpec("to", .choice(Stage.self), required: true),
         FieldSpec("share", .share),
-        FieldSpec("reason", .text(maxLength: 2_000)),
+        FieldSpec("reason", .text(maxLength: 2_000, multiline: true)),
         FieldSpec("author", .text(maxLength: 100)),
         FieldSpec("at", .timestamp, required: true),
     ])

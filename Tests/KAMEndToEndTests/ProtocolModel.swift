@@ -1,4 +1,5 @@
 import KAMProtocol
+import KAMTestSupport
 
 /// The sync protocol as a model: replicas that keep pending field states and a
 /// cursor exactly as the client does, and a server that checks and joins
@@ -48,7 +49,7 @@ struct ProtocolModel {
     static let at = Timestamp(rawValue: 0)
 
     init(seed: UInt64, replicas count: Int) {
-        rng = SplitMix(state: seed)
+        rng = SplitMix(seed: seed)
         replicas = (0..<count).map { Replica(clock: DotClock(replica: ReplicaID(rawValue: "r\($0)")!)) }
     }
 

@@ -17,6 +17,29 @@ struct DomainValueTests {
         }
     }
 
+    @Test("text limits count characters and bytes; control characters are refused, but newlines and tabs in notes")
+    func textLimits() throws {
+        let name = Account.schema
+        #expect(throws: Never.self) { try name.check(field: "name", value: .text(String(repeating: "华", count: 200))) }
+        #expect(throws: DomainError.textTooLong(field: "name", limit: 200)) {
+            try name.check(field: "name", value: .text(String(repeating: "华", count: 201)))
+        }
+        // One character made of 5,000 code points.
+        let heavy = "a" + String(repeating: "\u{0301}", count: 5_000)
+        #expect(heavy.count == 1)
+        #expect(throws: DomainError.textTooLarge(field: "name", bytes: 800)) { try name.check(field: "name", value: .text(heavy)) }
+        for control in ["\u{1B}[31m", "a\nb", "\u{7}", "\u{9B}2J", "\u{7F}", "a\rb"] {
+            #expect(throws: DomainError.controlCharacter(field: "name", multiline: false)) { try name.check(field: "name", value: .text(control)) }
+        }
+        #expect(throws: Never.self) { try name.check(field: "notes", value: .text("line one\n\tline two")) }
+        #expect(throws: DomainError.controlCharacter(field: "notes", multiline: true)) {
+            try name.check(field: "notes", value: .text("red \u{1B}[31m"))
+        }
+        #expect(throws: DomainError.timeOutOfRange(field: "at")) {
+            try StageChange.schema.check(field: "at", value: .integer(Int64.min))
+        }
+    }
+
     @Test("typed shares", arguments: [("35", 3_500), ("37.5", 3_750), ("80 %", 8_000), ("0", 0), ("100", 10_000), ("12.345", 1_235)])
     func shareParsing(text: String, basisPoints: Int) throws {
         #expect(try Share(parsing: text).basisPoints == basisPoints)

@@ -25,15 +25,15 @@ struct StateEncodingTests {
         #expect(checked == Self.cases)
     }
 
-    @Test("text, negative numbers, null, early times and concurrent siblings survive")
+    @Test("text, negative numbers, null, the extreme times and counters, and concurrent siblings survive")
     func values() throws {
         let a = ReplicaID(rawValue: "laptop-a")!
         let b = ReplicaID(rawValue: "f0e1d2c3-b4a5-4697-8899-aabbccddeeff")!
         for value: FieldValue in [.text("华东机械 Ünïcode"), .text(""), .integer(-9_223_372_036_854_775_808), .integer(Int64.max), .null] {
             var left = Register<FieldValue>()
-            left.write(value, dot: Dot(replica: a, counter: 300), at: Timestamp(rawValue: -5))
+            left.write(value, dot: Dot(replica: a, counter: 300), at: Timestamp(rawValue: Timestamp.validRange.lowerBound))
             var right = Register<FieldValue>()
-            right.write(.text("other"), dot: Dot(replica: b, counter: UInt64.max), at: Timestamp(rawValue: Int64.max))
+            right.write(.text("other"), dot: Dot(replica: b, counter: Dot.maximumCounter), at: Timestamp(rawValue: Timestamp.validRange.upperBound))
             let both = left.joined(with: right)
             #expect(both.siblings.count == 2)
             #expect(try StateEncoding.decodeField(StateEncoding.encode(both)) == both)
@@ -41,6 +41,18 @@ struct StateEncodingTests {
         var existence = Register<Existence>()
         existence.write(.deleted(seen: VersionVector([a: 7, b: 2])), dot: Dot(replica: a, counter: 8), at: .now())
         #expect(try StateEncoding.decodeExistence(StateEncoding.encode(existence)) == existence)
+    }
+
+    @Test("counters above the maximum and times outside the years 1970 to 9999 are refused, never trapped on")
+    func outOfRange() throws {
+        let a = ReplicaID(rawValue: "laptop-a")!
+        for (counter, time) in [(Dot.maximumCounter + 1, Int64(0)), (UInt64.max, Int64(0)), (1, Int64.min), (1, -1), (1, Int64.max)] {
+            var register = Register<FieldValue>()
+            register.write(.text("x"), dot: Dot(replica: a, counter: counter), at: Timestamp(rawValue: time))
+            #expect(throws: StateEncodingError.self) { try StateEncoding.decodeField(StateEncoding.encode(register)) }
+            let json = try WireFormat.encoder().encode(register)
+            #expect(throws: DecodingError.self) { try WireFormat.decoder().decode(Register<FieldValue>.self, from: json) }
+        }
     }
 
     @Test("the binary form is smaller than JSON")

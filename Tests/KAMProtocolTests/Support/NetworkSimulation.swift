@@ -1,4 +1,5 @@
 import KAMProtocol
+import KAMTestSupport
 
 /// A run of several in-memory replicas that edit, delete and resolve at
 /// random and exchange partial states over a network that reorders, drops and
