@@ -18,7 +18,7 @@ enum ManyClientsBenchmark {
         quiet.logLevel = .warning
         var tokens: [String] = []
         do {
-            let store = try SQLiteStore.open(directory: data, logger: quiet)
+            let store = SyncService(storage: try SQLiteStore.open(directory: data, logger: quiet), logger: quiet)
             for index in 0..<scale.clients { tokens.append(try await store.addUser(name: "rep\(index)", role: .rep)) }
         }
         let server = try ServerProcess(binary: context.binary("kam-server"), data: data)

@@ -45,7 +45,7 @@ enum ServerMergeBenchmark {
 
     /// Creates the reps `large` and `small` and pushes their territories; returns the seconds the large one took.
     static func seed(data: URL, scale: BenchScale, logger: Logger) async throws -> (SeededServer, Double, Int) {
-        let store = try SQLiteStore.open(directory: data, logger: logger)
+        let store = SyncService(storage: try SQLiteStore.open(directory: data, logger: logger), logger: logger)
         let largeToken = try await store.addUser(name: "large", role: .rep)
         let smallToken = try await store.addUser(name: "small", role: .rep)
         guard let large = try await store.authenticate(token: largeToken), let small = try await store.authenticate(token: smallToken) else {

@@ -42,6 +42,8 @@ extension APIError {
             self = APIError(error)
         case let error as PullError:
             self = APIError(.conflict, code: "cursor-ahead", message: error.description)
+        case let error as StorageError:
+            self = .badRequest(error.description, code: "out-of-range")
         case let error as UserError:
             self = APIError(.badRequest, code: "bad-user", message: error.description)
         case let error as DecodingError:
@@ -76,6 +78,10 @@ extension APIError {
             self = .badRequest(error.description, code: "invalid-value")
         case .kindMismatch:
             self = .badRequest(error.description, code: "kind-mismatch")
+        case .malformedRegister:
+            self = .badRequest(error.description, code: "malformed-register")
+        case .tooManyReplicas:
+            self = APIError(.forbidden, code: "too-many-replicas", message: error.description)
         case .unsupportedProtocolVersion:
             self = .badRequest(error.description, code: "unsupported-protocol-version")
         }

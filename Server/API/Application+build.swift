@@ -5,10 +5,10 @@ import Logging
 /// The kam server as a Hummingbird application: a ServiceLifecycle service
 /// that stops gracefully on SIGTERM and SIGINT.
 public func buildApplication(
-    configuration: ServerConfiguration, store: any SyncStore, metrics: ServerMetrics = ServerMetrics(),
+    configuration: ServerConfiguration, service: SyncService, metrics: ServerMetrics = ServerMetrics(),
     logger: Logger = Logger(label: "kam.server")
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, store: store, metrics: metrics)
+    let router = buildRouter(configuration: configuration, service: service, metrics: metrics)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kam-server"),
@@ -16,11 +16,11 @@ public func buildApplication(
 }
 
 /// The router alone, for tests and for the OpenAPI check.
-public func buildRouter(configuration: ServerConfiguration, store: any SyncStore, metrics: ServerMetrics) -> Router<KAMRequestContext> {
+public func buildRouter(configuration: ServerConfiguration, service: SyncService, metrics: ServerMetrics) -> Router<KAMRequestContext> {
     let router = Router(context: KAMRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: LogRequestsMiddleware(.debug))
-    Routes(store: store, metrics: metrics, configuration: configuration).add(to: router)
+    Routes(service: service, metrics: metrics, configuration: configuration).add(to: router)
     return router
 }

@@ -3,7 +3,7 @@ import Hummingbird
 /// Finds the user behind `Authorization: Bearer TOKEN`; answers 401 without one.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = KAMRequestContext
-    let store: any SyncStore
+    let service: SyncService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -13,7 +13,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Self.unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
-        guard let user = try await store.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let user = try await service.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
             throw Self.unauthorized("the token is unknown or revoked: ask an administrator for a new one")
         }
         var context = context

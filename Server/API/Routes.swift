@@ -3,7 +3,7 @@ import KAMProtocol
 
 /// The HTTP API: sync under `/v1/sync`, registration, office queries, health and metrics.
 struct Routes {
-    let store: any SyncStore
+    let service: SyncService
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
 
@@ -14,20 +14,20 @@ struct Routes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
-        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(store: store))
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(service: service))
         v1.post("replicas", use: registerReplica)
         v1.post("sync/push", use: push)
         v1.get("sync/pull", use: pull)
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
-        v1.get("reports/pipeline") { _, context in try await store.pipeline(for: context.requireUser()) }
+        v1.get("reports/pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
     }
 
     func registerReplica(_ request: Request, context: KAMRequestContext) async throws -> ReplicaRegistered {
         let user = try context.requireUser()
         let registration = try await request.decode(as: ReplicaRegistration.self, context: context)
         try Self.checkVersion(registration.protocolVersion)
-        let registered = try await store.registerReplica(registration.replica, for: user)
+        let registered = try await service.registerReplica(registration.replica, for: user)
         context.logger.info("replica registered", metadata: ["replica": "\(registration.replica)"])
         return registered
     }
@@ -44,7 +44,7 @@ struct Routes {
                 .contentTooLarge, code: "batch-too-large",
                 message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
         }
-        let acknowledgement = try await store.push(push, by: user)
+        let acknowledgement = try await service.push(push, by: user)
         context.logger.info(
             "push",
             metadata: [
@@ -62,8 +62,8 @@ struct Routes {
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
-        let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
-        let page = try await store.pull(since: since, limit: Int(limit), for: user)
+        let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
+        let page = try await service.pull(since: since, limit: Int(limit), for: user)
         metrics.pulled(records: page.records.count)
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])
@@ -79,21 +79,27 @@ struct Routes {
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
             guard let text = query[name[...]].map(String.init), !text.isEmpty else { return nil }
             guard let value = T(rawValue: text) else {
-                throw APIError.badRequest("\(name) '\(text)' is not known: use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError.badRequest("\(name) '\(text.prefix(40))' is not known: use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return value
         }
-        func text(_ name: String) -> String? { query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        func text(_ name: String) throws -> String? {
+            guard let text = query[name[...]].map(String.init), !text.isEmpty else { return nil }
+            guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
+                throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
+            }
+            return text
+        }
         let conflicts: Bool
-        switch text("has-conflicts") {
+        switch try text("has-conflicts") {
         case nil, "false": conflicts = false
         case "true": conflicts = true
-        case let other?: throw APIError.badRequest("has-conflicts '\(other)' must be true or false")
+        case let other?: throw APIError.badRequest("has-conflicts '\(other.prefix(40))' must be true or false")
         }
-        return try await store.accounts(
+        return try await service.accounts(
             matching: AccountQuery(
-                stage: try choice("stage", Stage.self), owner: text("owner"), region: text("region"),
-                tier: try choice("tier", Tier.self), text: text("text"), hasConflicts: conflicts,
+                stage: try choice("stage", Stage.self), owner: try text("owner"), region: try text("region"),
+                tier: try choice("tier", Tier.self), text: try text("text"), hasConflicts: conflicts,
                 limit: Int(try Self.integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
                 offset: Int(try Self.integer(request, "offset", default: 0, range: 0...1_000_000_000))),
             for: user)
@@ -102,7 +108,7 @@ struct Routes {
     func account(_ request: Request, context: KAMRequestContext) async throws -> AccountDetail {
         let user = try context.requireUser()
         let raw = try context.parameters.require("id")
-        guard let id = RecordID(rawValue: raw), let detail = try await store.account(id, for: user) else {
+        guard let id = RecordID(rawValue: raw), let detail = try await service.account(id, for: user) else {
             throw APIError(.notFound, code: "not-found", message: "there is no account '\(raw.prefix(80))' that you may see")
         }
         return detail

@@ -18,33 +18,11 @@ extension SQLiteStore {
         }
     }
 
-    public func account(_ id: RecordID, for user: User) async throws -> AccountDetail? {
-        try await writer.read { db -> AccountDetail? in
-            guard let stored = try Self.loadRecord(db, id), stored.state.kind == .account,
-                try Self.mayAccess(db, user: user, account: id)
-            else { return nil }
-            guard stored.state.status.isVisible else { return nil }
-            let records = try Self.loadRecords(
-                db,
-                sql: """
-                    SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
-                    WHERE r.account_id = :account AND r.id != :account ORDER BY r.id
-                    """,
-                arguments: ["account": id.rawValue])
-            let authors = try Self.authors(db, of: nil)
-            do {
-                return try AccountDetail(account: stored.state, records: records, authors: authors)
-            } catch let error as DomainError {
-                throw SyncError.invalidValue(kind: .account, id: id, error)
-            }
-        }
-    }
-
-    public func pipeline(for user: User) async throws -> PipelineReport {
+    public func accountSummaries(for user: User) async throws -> [AccountSummary] {
         try await writer.read { db in
             let (from, arguments) = Self.accountFilter(AccountQuery(), user: user)
             let rows = try Row.fetchAll(db, sql: "SELECT a.*, \(Self.childConflicts) AS child_conflicts \(from)", arguments: arguments)
-            return PipelineReport(accounts: try rows.map(Self.summary))
+            return try rows.map(Self.summary)
         }
     }
 

@@ -3,20 +3,15 @@ import GRDB
 import KAMProtocol
 
 extension SQLiteStore {
-    public func addUser(name: String, role: Role) async throws -> String {
-        try User.checkName(name)
-        let token = Token.generate()
-        let hash = Token.hash(token)
+    public func addUser(name: String, role: Role, tokenHash: Data, at: Int64) async throws {
         try await writer.write { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) == nil else {
                 throw UserError.exists(name)
             }
             try db.execute(
                 sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [name, role.rawValue, hash, Self.now()])
+                arguments: [name, role.rawValue, tokenHash, at])
         }
-        logger.info("user added", metadata: ["user": "\(name)", "role": "\(role)"])
-        return token
     }
 
     public func users() async throws -> [User] {
@@ -25,43 +20,28 @@ extension SQLiteStore {
         }
     }
 
-    public func revokeUser(name: String) async throws {
+    public func revokeUser(name: String, at: Int64) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now(), name])
+                sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [at, name])
             if db.changesCount == 0 {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil else {
                     throw UserError.unknown(name)
                 }
             }
         }
-        logger.info("user revoked", metadata: ["user": "\(name)"])
     }
 
-    public func authenticate(token: String) async throws -> User? {
-        let hash = Token.hash(token)
-        return try await writer.read { db in
+    public func user(tokenHash: Data) async throws -> User? {
+        try await writer.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT name, role, created_at, revoked_at FROM users WHERE token_hash = ? AND revoked_at IS NULL"),
-                arguments: [hash]
+                arguments: [tokenHash]
             ).map(Self.user)
         }
     }
 
     static func user(_ row: Row) -> User {
         User(name: row["name"], role: Role(rawValue: row["role"]) ?? .office, createdAt: row["created_at"], revokedAt: row["revoked_at"])
-    }
-
-    public func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered {
-        try await writer.write { db in
-            if let owner = try String.fetchOne(db, sql: "SELECT user_name FROM replicas WHERE id = ?", arguments: [replica.rawValue]) {
-                guard owner == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO replicas (id, user_name, registered_at) VALUES (?, ?, ?)",
-                    arguments: [replica.rawValue, user.name, Self.now()])
-            }
-        }
-        return ReplicaRegistered(replica: replica, user: user.name)
     }
 }

@@ -3,12 +3,13 @@ import GRDB
 import KAMProtocol
 import Logging
 
-/// The embedded store: one SQLite file (WAL) through GRDB.
+/// The embedded storage: one SQLite file (WAL) through GRDB.
 ///
 /// Field states are kept one row per (record, field), each with the sequence
 /// number of its last change; a materialised `records` table answers the
-/// office's queries and says who may see and write what.
-public struct SQLiteStore: SyncStore {
+/// office's queries, and `account_access` holds who may see and write what.
+/// It persists what ``SyncService`` decides.
+public struct SQLiteStore: SyncStorage {
     let writer: any DatabaseWriter
     let logger: Logger
 
@@ -21,7 +22,13 @@ public struct SQLiteStore: SyncStore {
 
     /// The store in `directory` (created if missing), as `kam-server.sqlite`.
     public static func open(directory: URL, logger: Logger) throws -> SQLiteStore {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The data folder and the database are readable by the server's user only.
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = directory.appendingPathComponent(fileName).path
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -29,15 +36,20 @@ public struct SQLiteStore: SyncStore {
             // 32 MiB of page cache per connection (SQLite's default is 2 MiB).
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
-        let pool = try DatabasePool(path: directory.appendingPathComponent(fileName).path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
         return try SQLiteStore(writer: pool, logger: logger)
     }
 
     /// A store in memory, for tests; it logs only warnings unless given a logger.
     public static func inMemory(logger: Logger? = nil) throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue(), logger: logger ?? quietLogger)
+    }
+
+    /// A logger that passes on warnings and errors only: tests make thousands of stores.
+    public static var quietLogger: Logger {
         var quiet = Logger(label: "kam.store")
         quiet.logLevel = .warning
-        return try SQLiteStore(writer: DatabaseQueue(), logger: logger ?? quiet)
+        return quiet
     }
 
     /// The database file's name in the data folder.
@@ -106,6 +118,21 @@ extension SQLiteStore {
                     value INTEGER NOT NULL
                 );
                 INSERT INTO sequence (id, value) VALUES (1, 0);
+                """)
+        }
+        // Refused writes, by dot, so a re-sent batch gets the same refusals back.
+        migrator.registerMigration("v2-refusals") { db in
+            try db.execute(sql: """
+                CREATE TABLE refusals (
+                    replica TEXT NOT NULL,
+                    counter INTEGER NOT NULL,
+                    record_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    field TEXT,
+                    code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    PRIMARY KEY (replica, counter)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

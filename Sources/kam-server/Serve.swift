@@ -24,13 +24,13 @@ extension KamServer {
             let logger = bootstrapLogging(options.logLevel)
             let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
             let configuration = ServerConfiguration(host: host, port: port, dataDirectory: directory)
-            let store = try openStore(directory, logger: logger)
-            if try await store.users().isEmpty {
+            let service = try openService(directory, logger: logger)
+            if try await service.users().isEmpty {
                 logger.notice(
                     "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")
             }
             logger.info("data directory", metadata: ["path": "\(directory.path)"])
-            let app = buildApplication(configuration: configuration, store: store, logger: logger)
+            let app = buildApplication(configuration: configuration, service: service, logger: logger)
             try await app.runService()
             logger.info("stopped")
         }

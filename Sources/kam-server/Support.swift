@@ -15,16 +15,18 @@ func bootstrapLogging(_ level: LogLevelOption) -> Logger {
     return logger
 }
 
-func openStore(_ options: DataOptions) throws -> SQLiteStore {
+/// The sync service over the embedded store in the data folder `options` name.
+func openService(_ options: DataOptions) throws -> SyncService {
     let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
     var logger = Logger(label: "kam.server")
     logger.logLevel = .warning
-    return try openStore(directory, logger: logger)
+    return try openService(directory, logger: logger)
 }
 
-func openStore(_ directory: URL, logger: Logger) throws -> SQLiteStore {
+/// The sync service over the embedded store in `directory`.
+func openService(_ directory: URL, logger: Logger) throws -> SyncService {
     do {
-        return try SQLiteStore.open(directory: directory, logger: logger)
+        return SyncService(storage: try SQLiteStore.open(directory: directory, logger: logger), logger: logger)
     } catch {
         throw ValidationError("cannot open the server's database in \(directory.path): \(error). Check the folder exists and is writable, or pass --data-dir")
     }

@@ -19,8 +19,8 @@ extension KamServer.UserCommand {
         @Option(help: "rep, manager, office or admin.") var role: Role
 
         func run() async throws {
-            let store = try openStore(options)
-            let token = try await store.addUser(name: name, role: role)
+            let service = try openService(options)
+            let token = try await service.addUser(name: name, role: role)
             print(token)
             printError("added \(role) '\(name)'. The token above is shown only once: give it to \(name) for 'kam init --token'.")
         }
@@ -32,7 +32,7 @@ extension KamServer.UserCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let users = try await openStore(options).users()
+            let users = try await openService(options).users()
             if users.isEmpty {
                 printError("no users yet: add one with 'kam-server user add NAME --role admin'")
                 return
@@ -54,7 +54,7 @@ extension KamServer.UserCommand {
         @Argument(help: "The user name.") var name: String
 
         func run() async throws {
-            try await openStore(options).revokeUser(name: name)
+            try await openService(options).revokeUser(name: name)
             printError("revoked '\(name)': their token no longer works")
         }
     }

@@ -11,12 +11,12 @@ import Testing
 @Suite("Sync through a live server")
 struct SyncIntegrationTests {
     struct Setup {
-        let store: SQLiteStore
+        let store: SyncService
         let tokens: [String: String]
     }
 
     static func setup() async throws -> Setup {
-        let store = try SQLiteStore.inMemory()
+        let store = SyncService(storage: try SQLiteStore.inMemory(), logger: SQLiteStore.quietLogger)
         var tokens: [String: String] = [:]
         for (name, role) in [("li", Role.rep), ("zhao", .manager), ("wang", .rep)] {
             tokens[name] = try await store.addUser(name: name, role: role)
@@ -38,7 +38,7 @@ struct SyncIntegrationTests {
         let setup = try await setup()
         let app = buildApplication(
             configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")),
-            store: setup.store, logger: Logger(label: "test"))
+            service: setup.store, logger: Logger(label: "test"))
         try await app.test(.live) { client in try await body(client.port!, setup) }
     }
 

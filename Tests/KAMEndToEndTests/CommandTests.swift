@@ -115,11 +115,11 @@ struct CommandTests {
 
     @Test("two laptops against a live server: init registers, sync, conflicts, resolve, the same everywhere")
     func liveFlow() async throws {
-        let store = try SQLiteStore.inMemory()
+        let store = SyncService(storage: try SQLiteStore.inMemory(), logger: SQLiteStore.quietLogger)
         let liToken = try await store.addUser(name: "li", role: .rep)
         let zhaoToken = try await store.addUser(name: "zhao", role: .manager)
         let app = buildApplication(
-            configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")), store: store,
+            configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")), service: store,
             logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(client.port!)"

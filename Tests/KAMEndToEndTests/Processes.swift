@@ -117,7 +117,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Every record state the server holds, read through its own store.
     func states() async throws -> [RecordID: RecordState] {
-        let store = try SQLiteStore.open(directory: data, logger: Logger(label: "check"))
+        let store = SyncService(storage: try SQLiteStore.open(directory: data, logger: Logger(label: "check")))
         let reader = try await store.users().first { $0.role == .manager || $0.role == .admin }!
         var states: [RecordID: RecordState] = [:]
         var cursor: UInt64 = 0

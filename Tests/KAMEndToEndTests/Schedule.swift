@@ -3,24 +3,15 @@ import GRDB
 @testable import KAMClient
 import KAMProtocol
 import KAMServer
+import KAMTestSupport
 
-/// A small seeded generator: the same seed replays the same schedule.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-}
-
-/// One random schedule: five laptops (real replica stores) edit, delete and
-/// resolve, and sync with the real server store in random order, while
-/// acknowledgements and pull pages get lost and pushes and pages arrive twice.
-/// Then everyone syncs until quiet, and the checks run.
+/// One random schedule: five laptops (real replica stores) of two managers
+/// and two reps edit, delete, resolve and reassign, and sync with the real
+/// server store in random order, while acknowledgements and pull pages get
+/// lost and pushes and pages arrive twice. A rep's edit to an account taken
+/// from them is refused, and a refusal whose answer was lost comes back the
+/// same when the batch is sent again. Then everyone syncs until quiet, and
+/// the checks run.
 struct Schedule {
     struct Write {
         let dot: Dot
@@ -39,25 +30,25 @@ struct Schedule {
 
     let seed: UInt64
     var rng: SplitMix
-    let server: SQLiteStore
+    let server: SyncService
     var laptops: [Laptop] = []
     var writes: [Key: [Write]] = [:]
     var failures: [String] = []
-    var stats = (edits: 0, deletes: 0, resolves: 0, lostAcks: 0, duplicatePushes: 0, lostPages: 0, conflicts: 0)
+    var stats = (edits: 0, deletes: 0, resolves: 0, reassignments: 0, refusals: 0, lostAcks: 0, duplicatePushes: 0, lostPages: 0, conflicts: 0)
     private var nextValue = 0
     static let fields = ["region", "notes", "industry", "tier"]
 
     init(seed: UInt64) async throws {
         self.seed = seed
-        rng = SplitMix(state: seed)
-        server = try SQLiteStore.inMemory()
+        rng = SplitMix(seed: seed)
+        server = SyncService(storage: try SQLiteStore.inMemory(), logger: SQLiteStore.quietLogger)
         var users: [User] = []
-        for name in ["zhao", "qian", "sun"] {
-            let token = try await server.addUser(name: name, role: .manager)
+        for (name, role) in [("zhao", Role.manager), ("qian", .manager), ("li", .rep), ("wang", .rep)] {
+            let token = try await server.addUser(name: name, role: role)
             users.append(try await server.authenticate(token: token)!)
         }
         for index in 0..<5 {
-            let user = users[index % users.count]
+            let user = users[index % users.count]  // li has two laptops
             let settings = ReplicaSettings(
                 replica: ReplicaID(rawValue: "laptop-\(index)")!, server: URL(string: "http://127.0.0.1:1")!, token: "-")
             let store = try ReplicaStore.inMemory(settings: settings)
@@ -71,9 +62,10 @@ struct Schedule {
         for _ in 0..<steps {
             let i = Int.random(in: 0..<laptops.count, using: &rng)
             switch Int.random(in: 0..<100, using: &rng) {
-            case 0..<40: try edit(i)
-            case 40..<44: try delete(i)
-            case 44..<54: try resolve(i)
+            case 0..<34: try edit(i)
+            case 34..<37: try delete(i)
+            case 37..<44: try resolve(i)
+            case 44..<54: try reassign(i)
             case 54..<77: try await push(i, faults: true)
             default: try await pull(i, faults: true)
             }
@@ -81,7 +73,11 @@ struct Schedule {
         // Heal: everyone pushes everything and pulls everything, twice round.
         for _ in 0..<2 {
             for i in laptops.indices {
-                while try laptops[i].replica.store.pendingBatch(limit: 1) != nil { try await push(i, faults: false) }
+                while try laptops[i].replica.store.pendingBatch(limit: 1) != nil {
+                    let failed = failures.count
+                    try await push(i, faults: false)
+                    if failures.count > failed { break }  // a push that fails fails again: report, don't spin
+                }
                 try await pull(i, faults: false, untilDone: true)
             }
         }
@@ -97,9 +93,13 @@ struct Schedule {
     private mutating func edit(_ i: Int) throws {
         let accounts = try laptops[i].replica.accounts()
         nextValue += 1
-        if accounts.isEmpty || rng.chance(0.15) {
-            let account = try laptops[i].replica.addAccount(Account(name: "account \(nextValue)"))
-            for field in ["name", "stage"] { try logWrite(i, account.id, field, before: VersionVector()) }
+        // Reps create few accounts: what they create stays theirs, so their
+        // refusals come from the managers' accounts taken from them.
+        if accounts.isEmpty || rng.chance(laptops[i].user.role == .rep ? 0.05 : 0.25) {
+            // A rep's new account is theirs; a manager's goes to a rep.
+            let owner = laptops[i].user.role == .rep ? laptops[i].user.name : ["li", "wang"].randomElement(using: &rng)!
+            let account = try laptops[i].replica.addAccount(Account(name: "account \(nextValue)", owner: owner))
+            for field in ["name", "owner", "stage"] { try logWrite(i, account.id, field, before: VersionVector()) }
             return
         }
         let id = accounts.randomElement(using: &rng)!.id
@@ -109,6 +109,16 @@ struct Schedule {
         try laptops[i].replica.setAccount(id.rawValue, [field: value])
         try logWrite(i, id, field, before: before)
         stats.edits += 1
+    }
+
+    /// A manager gives an account to the other rep.
+    private mutating func reassign(_ i: Int) throws {
+        guard laptops[i].user.role == .manager, let account = try laptops[i].replica.accounts().randomElement(using: &rng) else { return }
+        let owner = account.owner == "li" ? "wang" : "li"
+        let before = try state(i, account.id)?["owner"].context ?? VersionVector()
+        try laptops[i].replica.setAccount(account.id.rawValue, ["owner": owner])
+        try logWrite(i, account.id, "owner", before: before)
+        stats.reassignments += 1
     }
 
     private mutating func delete(_ i: Int) throws {
@@ -152,7 +162,7 @@ struct Schedule {
             if faults && rng.chance(0.15) {
                 stats.duplicatePushes += 1
                 let again = try await server.push(batch.request, by: laptop.user)
-                if again.accepted != acknowledgement.accepted || !again.refused.isEmpty {
+                if again.accepted != acknowledgement.accepted || again.refused != acknowledgement.refused {
                     failures.append("a repeated push was answered differently: \(acknowledgement) then \(again)")
                 }
             }
@@ -160,7 +170,14 @@ struct Schedule {
             failures.append("laptop \(i)'s honest push was refused: \(error)")
             return
         }
-        if !acknowledgement.refused.isEmpty { failures.append("a manager's push was refused: \(acknowledgement.refused)") }
+        if !acknowledgement.refused.isEmpty, laptop.user.role != .rep {
+            failures.append("a manager's push was refused: \(acknowledgement.refused)")
+        }
+        // A rep may lose an account, and may not settle who owns one (an owner conflict).
+        for refusal in acknowledgement.refused where refusal.code != "not-owner" && refusal.code != "owner-change" {
+            failures.append("a rep's honest push was refused for another reason than access: \(refusal)")
+        }
+        stats.refusals += acknowledgement.refused.count
         if faults && rng.chance(0.2) {
             stats.lostAcks += 1  // the connection broke before the answer arrived: pushed again later
             return
@@ -185,14 +202,26 @@ struct Schedule {
     // MARK: Checks
 
     private mutating func check() async throws {
-        let serverView = try await serverStates()
+        let serverView = try await serverStates(for: laptops[0].user)
+        var refusedAt: [Int: Set<RecordID>] = [:]
         for (i, laptop) in laptops.enumerated() {
             let mine = try laptop.replica.store.read { db in
                 try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records")
             }
             let byID = Dictionary(uniqueKeysWithValues: mine.map { ($0.id, $0) })
-            if byID != serverView { failures.append("laptop \(i) differs from the server after healing") }
-            if try laptop.replica.status().pending != 0 { failures.append("laptop \(i) still has pending changes") }
+            let status = try laptop.replica.status()
+            if status.pending != 0 { failures.append("laptop \(i) still has pending changes") }
+            if laptop.user.role != .rep {
+                if byID != serverView { failures.append("laptop \(i) differs from the server after healing") }
+                continue
+            }
+            // A rep holds exactly what the server shows them, but for records
+            // with an edit the server refused, which stays on the laptop.
+            let refused = Set(status.refused.map(\.record))
+            refusedAt[i] = refused
+            for (id, state) in try await serverStates(for: laptop.user) where !refused.contains(id) && byID[id] != state {
+                failures.append("laptop \(i) (a rep) differs from the server on \(id) after healing")
+            }
         }
         for (key, log) in writes {
             guard let final = serverView[key.record] else {
@@ -200,7 +229,11 @@ struct Schedule {
                 continue
             }
             let current = Set(final[key.field].siblings.map(\.dot))
+            let refusedHere = laptops.indices.filter { refusedAt[$0]?.contains(key.record) == true }
+                .map { laptops[$0].replica }
             for write in log where !current.contains(write.dot) {
+                // A refused edit is not lost: it stays listed on its laptop.
+                if try refusedHere.contains(where: { try $0.store.settings().replica == write.dot.replica }) { continue }
                 if !log.contains(where: { $0.dot != write.dot && $0.seenBefore.covers(write.dot) }) {
                     failures.append("write \(write.dot) to \(key.field) of \(key.record) was lost")
                 }
@@ -217,12 +250,12 @@ struct Schedule {
         }
     }
 
-    private func serverStates() async throws -> [RecordID: RecordState] {
+    private func serverStates(for user: User) async throws -> [RecordID: RecordState] {
         var states: [RecordID: RecordState] = [:]
         var cursor: UInt64 = 0
         var more = true
         while more {
-            let page = try await server.pull(since: cursor, limit: 10_000, for: laptops[0].user)
+            let page = try await server.pull(since: cursor, limit: 10_000, for: user)
             for record in page.records { states[record.id] = states[record.id].map { $0.joined(with: record) } ?? record }
             cursor = page.cursor
             more = page.hasMore

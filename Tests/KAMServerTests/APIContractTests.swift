@@ -13,8 +13,8 @@ struct APIContractTests {
         let configuration = ServerConfiguration(
             port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent"), maximumBodyBytes: 64 * 1024, maximumBatchRecords: 50)
         let metrics = ServerMetrics()
-        let router = buildRouter(configuration: configuration, store: fixture.store, metrics: metrics)
-        let app = buildApplication(configuration: configuration, store: fixture.store, metrics: metrics)
+        let router = buildRouter(configuration: configuration, service: fixture.store, metrics: metrics)
+        let app = buildApplication(configuration: configuration, service: fixture.store, metrics: metrics)
         return (app, fixture, router)
     }
 
@@ -98,6 +98,12 @@ struct APIContractTests {
             .headers[.contentEncoding] == nil)
         try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentEncoding: "gzip"], body: ByteBuffer(string: "not gzip"), expect: .badRequest, code: "malformed-body")
         try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentEncoding: "br"], body: ByteBuffer(string: "{}"), expect: .unsupportedMediaType, code: "unsupported-encoding")
+        // Counters past what a store holds and times outside 1970–9999 are refused, never trapped on.
+        for (counter, time) in [("9223372036854775808", "1795427400000"), ("18446744073709551615", "1795427400000"), ("5", "-9223372036854775808")] {
+            let body = #"{"protocolVersion":1,"replica":"li-laptop","records":[{"kind":"account","id":"acct-x","fields":{"notes":{"s":[{"d":{"r":"li-laptop","c":COUNTER},"v":"x","t":TIME}],"vv":{"li-laptop":COUNTER}}}}]}"#
+                .replacingOccurrences(of: "COUNTER", with: counter).replacingOccurrences(of: "TIME", with: time)
+            try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentType: "application/json"], body: ByteBuffer(string: body), expect: .badRequest, code: "malformed-body")
+        }
 
         // Bad bodies: never a 5xx, never a partial write.
         let before = try api.decode(PullPage.self, try await api.call(.get, "/v1/sync/pull", as: "zhao", expect: .ok))
@@ -151,6 +157,9 @@ struct APIContractTests {
         try await api.call(.get, "/v1/accounts?stage=won", as: "office", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/accounts?has-conflicts=maybe", as: "office", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/accounts?limit=5000", as: "office", expect: .badRequest, code: "bad-request")
+        // A search text of 25,001 wildcards is a mistake to name, not a failure.
+        try await api.call(.get, "/v1/accounts?text=" + String(repeating: "_", count: 25_001), route: "/v1/accounts", as: "office", expect: .badRequest, code: "bad-request")
+        try await api.call(.get, "/v1/accounts?text=" + String(repeating: "_", count: AccountQuery.maximumTextLength), route: "/v1/accounts", as: "office", expect: .ok)
         #expect(try api.decode(AccountList.self, try await api.call(.get, "/v1/accounts", as: "wang", expect: .ok)).total == 0)
         let detail = try api.decode(AccountDetail.self, try await api.call(.get, "/v1/accounts/\(huawei)", route: "/v1/accounts/{id}", as: "office", expect: .ok))
         #expect(detail.account.name == "华为")

@@ -59,14 +59,14 @@ struct Laptop {
     }
 }
 
-/// A store with users li (rep), wang (rep), zhao (manager) and office (office).
+/// The sync service over a storage, with users li (rep), wang (rep), zhao (manager) and office (office).
 struct StoreFixture {
-    let store: SQLiteStore
+    let store: SyncService
     var tokens: [String: String] = [:]
     var users: [String: User] = [:]
 
-    init(_ store: SQLiteStore? = nil) async throws {
-        self.store = try store ?? SQLiteStore.inMemory()
+    init(_ storage: (any SyncStorage)? = nil) async throws {
+        self.store = SyncService(storage: try storage ?? SQLiteStore.inMemory(), logger: SQLiteStore.quietLogger)
         for (name, role) in [("li", Role.rep), ("wang", .rep), ("zhao", .manager), ("office", .office)] {
             let token = try await self.store.addUser(name: name, role: role)
             tokens[name] = token
@@ -97,4 +97,16 @@ struct StoreFixture {
 
 func account(_ name: String, owner: String, stage: Stage = .development, share: Double? = nil) -> Account {
     Account(name: name, region: "华东", owner: owner, stage: stage, share: share.map { try! Share(percent: $0) })
+}
+
+/// A storage the service's tests run over: every test that takes one runs
+/// once per storage, so all of them keep the same policy.
+struct Storage: CustomTestStringConvertible, Sendable {
+    let name: String
+    let make: @Sendable () throws -> any SyncStorage
+
+    var testDescription: String { name }
+
+    static let sqlite = Storage(name: "SQLite") { try SQLiteStore.inMemory() }
+    static let all = [sqlite]
 }

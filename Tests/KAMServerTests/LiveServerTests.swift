@@ -22,7 +22,7 @@ struct LiveServerTests {
         let replica = li.clock.replica
         let expected = li.states[id]!
 
-        let first = buildApplication(configuration: configuration, store: fixture.store, logger: logger)
+        let first = buildApplication(configuration: configuration, service: fixture.store, logger: logger)
         try await first.test(.live) { client in
             #expect(client.port != nil)
             let api = APIHarness(client: client, tokens: fixture.tokens)
@@ -32,7 +32,7 @@ struct LiveServerTests {
 
         // A new server process over the same folder.
         let reopened = try SQLiteStore.open(directory: directory, logger: logger)
-        let second = buildApplication(configuration: configuration, store: reopened, logger: logger)
+        let second = buildApplication(configuration: configuration, service: SyncService(storage: reopened), logger: logger)
         try await second.test(.live) { client in
             let api = APIHarness(client: client, tokens: fixture.tokens)
             let page = try api.decode(PullPage.self, try await api.call(.get, "/v1/sync/pull", as: "zhao", expect: .ok))

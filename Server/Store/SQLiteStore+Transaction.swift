@@ -1,0 +1,280 @@
+import Foundation
+import GRDB
+import KAMProtocol
+
+extension SQLiteStore {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T {
+        try await writer.write { db in try body(SQLiteTransaction(db: db)) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SyncReads) throws -> T) async throws -> T {
+        try await writer.read { db in try body(SQLiteTransaction(db: db)) }
+    }
+}
+
+/// The storage primitives over one open SQLite transaction.
+struct SQLiteTransaction: SyncTransaction {
+    let db: Database
+
+    /// The row name of a record's deletion register.
+    static let existenceField = "@existence"
+
+    /// A whole number the database holds as a signed 64-bit integer.
+    static func stored(_ value: UInt64) throws -> Int64 {
+        guard let stored = Int64(exactly: value) else { throw StorageError.outOfRange(value) }
+        return stored
+    }
+
+    // MARK: Replicas
+
+    func replicaOwner(_ replica: ReplicaID) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT user_name FROM replicas WHERE id = ?"), arguments: [replica.rawValue])
+    }
+
+    func replicaCount(of user: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM replicas WHERE user_name = ?"), arguments: [user]) ?? 0
+    }
+
+    func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {
+        var result: [ReplicaID: UInt64] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, highest_counter FROM replicas WHERE user_name = ?"), arguments: [user]) {
+            if let id = ReplicaID(rawValue: row["id"]) { result[id] = UInt64(max(0, row["highest_counter"] as Int64)) }
+        }
+        return result
+    }
+
+    func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String] {
+        let rows: [Row]
+        if let replicas {
+            guard !replicas.isEmpty else { return [:] }
+            let list = String(decoding: try SQLiteStore.encode(replicas.map(\.rawValue)), as: UTF8.self)
+            rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, user_name FROM replicas WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [list])
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT id, user_name FROM replicas")
+        }
+        var result: [ReplicaID: String] = [:]
+        for row in rows {
+            if let id = ReplicaID(rawValue: row["id"]) { result[id] = row["user_name"] }
+        }
+        return result
+    }
+
+    func insertReplica(_ replica: ReplicaID, user: String, at: Int64) throws {
+        try db.execute(
+            sql: "INSERT INTO replicas (id, user_name, registered_at) VALUES (?, ?, ?)", arguments: [replica.rawValue, user, at])
+    }
+
+    func setHighestCounter(_ counter: UInt64, of replica: ReplicaID) throws {
+        try db.cachedStatement(sql: "UPDATE replicas SET highest_counter = ? WHERE id = ?")
+            .execute(arguments: [try Self.stored(counter), replica.rawValue])
+    }
+
+    // MARK: Records
+
+    func record(_ id: RecordID) throws -> StoredRecord? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, created_by FROM records WHERE id = ?"), arguments: [id.rawValue]),
+            let kind = RecordKind(rawValue: row["kind"])
+        else { return nil }
+        var fields: [String: Register<FieldValue>] = [:]
+        var existence = Register<Existence>()
+        for field in try Row.fetchAll(db.cachedStatement(sql: "SELECT field, state FROM field_states WHERE record_id = ?"), arguments: [id.rawValue]) {
+            let name: String = field["field"]
+            if name == Self.existenceField {
+                existence = try StateEncoding.readExistence(field["state"])
+            } else {
+                fields[name] = try StateEncoding.readField(field["state"])
+            }
+        }
+        return StoredRecord(state: RecordState(kind: kind, id: id, fields: fields, existence: existence), createdBy: row["created_by"])
+    }
+
+    func kind(of id: RecordID) throws -> RecordKind? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM records WHERE id = ?"), arguments: [id.rawValue])
+            .flatMap(RecordKind.init(rawValue:))
+    }
+
+    func records(of account: RecordID) throws -> [RecordState] {
+        try loadRecords(
+            sql: """
+                SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
+                WHERE r.account_id = :account AND r.id != :account ORDER BY r.id
+                """,
+            arguments: ["account": account.rawValue])
+    }
+
+    func shareRecords(of account: RecordID) throws -> [RecordState] {
+        let any = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = 'share-record' LIMIT 1"),
+            arguments: [account.rawValue]) != nil
+        guard any else { return [] }
+        return try loadRecords(
+            sql: """
+                SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
+                WHERE r.account_id = ? AND r.kind = 'share-record'
+                """,
+            arguments: [account.rawValue])
+    }
+
+    /// The records whose rows `sql` selects (it must yield `record_id`, `field`, `state`, `kind`), in order of first row.
+    func loadRecords(sql: String, arguments: StatementArguments) throws -> [RecordState] {
+        var order: [RecordID] = []
+        var states: [RecordID: RecordState] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
+            if states[id] == nil {
+                order.append(id)
+                states[id] = RecordState(kind: kind, id: id)
+            }
+            let name: String = row["field"]
+            let data: Data = row["state"]
+            if name == Self.existenceField {
+                states[id]!.join(RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data)))
+            } else {
+                states[id]!.join(RecordState(kind: kind, id: id, fields: [name: try StateEncoding.readField(data)]))
+            }
+        }
+        return order.map { states[$0]! }
+    }
+
+    func saveRegister(record: RecordID, field: String?, state: Data, sequence: UInt64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO field_states (record_id, field, state, seq) VALUES (?, ?, ?, ?)
+                ON CONFLICT (record_id, field) DO UPDATE SET state = excluded.state, seq = excluded.seq
+                """
+        ).execute(arguments: [record.rawValue, field ?? Self.existenceField, state, try Self.stored(sequence)])
+    }
+
+    func saveIndex(_ state: RecordState, createdBy: String) throws {
+        let index = RecordIndex(state)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
+                                     name, industry, region, owner, tier, stage, share, notes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
+                    needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
+                    region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
+                    share = excluded.share, notes = excluded.notes
+                """
+        ).execute(arguments: [
+            state.id.rawValue, state.kind.rawValue, index.account?.rawValue, createdBy, index.visible,
+            index.needsResolution, state.kind == .account ? index.name : nil, index.industry, index.region,
+            index.owner, index.tier, index.stage, index.share, index.notes,
+        ])
+    }
+
+    // MARK: Access
+
+    func accessUsers(of account: RecordID) throws -> Set<String> {
+        Set(try String.fetchAll(
+            db.cachedStatement(sql: "SELECT user_name FROM account_access WHERE account_id = ?"), arguments: [account.rawValue]))
+    }
+
+    func hasAccess(_ user: String, to account: RecordID) throws -> Bool {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM account_access WHERE account_id = ? AND user_name = ?"),
+            arguments: [account.rawValue, user]) != nil
+    }
+
+    func grantAccess(_ user: String, to account: RecordID) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO account_access (account_id, user_name) VALUES (?, ?)")
+            .execute(arguments: [account.rawValue, user])
+    }
+
+    func revokeAccess(_ user: String, to account: RecordID) throws {
+        try db.execute(sql: "DELETE FROM account_access WHERE account_id = ? AND user_name = ?", arguments: [account.rawValue, user])
+    }
+
+    func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
+        let keys = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT fs.record_id, fs.field FROM field_states fs JOIN records r ON r.id = fs.record_id
+                WHERE r.account_id = ? ORDER BY fs.seq
+                """,
+            arguments: [account.rawValue])
+        var next = sequence
+        for key in keys {
+            next += 1
+            try db.execute(
+                sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
+                arguments: [try Self.stored(next), key["record_id"] as String, key["field"] as String])
+        }
+        return next
+    }
+
+    func setFlags(_ flags: [String], of account: RecordID) throws {
+        let text = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE records SET flags = ? WHERE id = ? AND flags != ?").execute(arguments: [text, account.rawValue, text])
+    }
+
+    // MARK: The feed
+
+    func sequence() throws -> UInt64 {
+        UInt64(max(0, try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM sequence WHERE id = 1")) ?? 0))
+    }
+
+    func setSequence(_ sequence: UInt64) throws {
+        try db.cachedStatement(sql: "UPDATE sequence SET value = ? WHERE id = 1").execute(arguments: [try Self.stored(sequence)])
+    }
+
+    func feed(since: UInt64, limit: Int, user: User, gap: UInt64) throws -> [FeedRow] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: try SQLiteStore.feedQuery(db, user: user, gap: gap)),
+            arguments: ["since": try Self.stored(since), "limit": limit, "user": user.name])
+        return rows.compactMap { row in
+            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { return nil }
+            let field: String = row["field"]
+            return FeedRow(
+                record: id, kind: kind, field: field == Self.existenceField ? nil : field, state: row["state"],
+                sequence: UInt64(row["seq"] as Int64))
+        }
+    }
+
+    // MARK: Refusals
+
+    func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal] {
+        guard !counters.isEmpty else { return [] }
+        var result: [RememberedRefusal] = []
+        let statement = try db.cachedStatement(
+            sql: "SELECT record_id, kind, field, code, message FROM refusals WHERE replica = ? AND counter = ?")
+        for counter in counters {
+            guard let stored = Int64(exactly: counter),
+                let row = try Row.fetchOne(statement, arguments: [replica.rawValue, stored]),
+                let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"])
+            else { continue }
+            result.append(RememberedRefusal(
+                dot: Dot(replica: replica, counter: counter), record: id,
+                refusal: PushRefusal(kind: kind, id: id, field: row["field"], code: row["code"], message: row["message"])))
+        }
+        return result
+    }
+
+    func remember(_ refusals: [RememberedRefusal]) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO refusals (replica, counter, record_id, kind, field, code, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        for remembered in refusals {
+            try statement.execute(arguments: [
+                remembered.dot.replica.rawValue, try Self.stored(remembered.dot.counter), remembered.record.rawValue,
+                remembered.refusal.kind.rawValue, remembered.refusal.field, remembered.refusal.code, remembered.refusal.message,
+            ])
+        }
+    }
+}
+
+/// A value the storage cannot hold.
+public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
+    case outOfRange(UInt64)
+
+    public var description: String {
+        switch self {
+        case .outOfRange(let value): "\(value) is larger than the store holds"
+        }
+    }
+}

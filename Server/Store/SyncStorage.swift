@@ -1,0 +1,136 @@
+import Foundation
+import KAMProtocol
+
+/// Where the server keeps users, replicas and the merged state: narrow
+/// primitives that persist, and decide nothing.
+///
+/// Every decision (who may push what, the history check, refusals, access,
+/// sequencing) lives above the storage, in ``SyncService``, so each storage
+/// (the embedded SQLite one, a PostgreSQL one) shares all of the policy.
+/// ``write(_:)`` and ``read(_:)`` run their body in one transaction: it
+/// happens entirely or not at all.
+public protocol SyncStorage: Sendable {
+    /// Adds a user with the SHA-256 hash of their token.
+    func addUser(name: String, role: Role, tokenHash: Data, at: Int64) async throws
+    /// Every user, revoked ones included, by name.
+    func users() async throws -> [User]
+    /// Marks a user revoked at `at`; throws ``UserError/unknown(_:)`` for an unknown name.
+    func revokeUser(name: String, at: Int64) async throws
+    /// The user whose token hashes to `tokenHash`, unless revoked.
+    func user(tokenHash: Data) async throws -> User?
+
+    /// Runs `body` in one write transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T
+    /// Runs `body` in one read-only transaction (a consistent snapshot).
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SyncReads) throws -> T) async throws -> T
+
+    /// The account-list rows that match `query` among the accounts `user` may see.
+    func accounts(matching query: AccountQuery, for user: User) async throws -> AccountList
+    /// Every visible account `user` may see, for reports.
+    func accountSummaries(for user: User) async throws -> [AccountSummary]
+}
+
+/// A record as the server holds it.
+public struct StoredRecord: Sendable, Hashable {
+    public var state: RecordState
+    /// The user who first pushed it.
+    public var createdBy: String
+
+    public init(state: RecordState, createdBy: String) {
+        self.state = state
+        self.createdBy = createdBy
+    }
+}
+
+/// One change of the feed: a field's register (or the deletion register when
+/// `field` is `nil`) in its stored binary form, with its sequence number.
+public struct FeedRow: Sendable, Hashable {
+    public var record: RecordID
+    public var kind: RecordKind
+    public var field: String?
+    public var state: Data
+    public var sequence: UInt64
+
+    public init(record: RecordID, kind: RecordKind, field: String?, state: Data, sequence: UInt64) {
+        self.record = record
+        self.kind = kind
+        self.field = field
+        self.state = state
+        self.sequence = sequence
+    }
+}
+
+/// A write the server refused, remembered by its dot so a re-sent batch gets
+/// the same answer.
+public struct RememberedRefusal: Sendable, Hashable {
+    public var dot: Dot
+    public var record: RecordID
+    public var refusal: PushRefusal
+
+    public init(dot: Dot, record: RecordID, refusal: PushRefusal) {
+        self.dot = dot
+        self.record = record
+        self.refusal = refusal
+    }
+}
+
+/// What storage reads inside a transaction.
+public protocol SyncReads {
+    /// The user `replica` is registered to, or `nil` if it never was.
+    func replicaOwner(_ replica: ReplicaID) throws -> String?
+    /// How many replicas are registered to `user`.
+    func replicaCount(of user: String) throws -> Int
+    /// Every replica of `user` with the highest counter processed from it.
+    func replicaCounters(of user: String) throws -> [ReplicaID: UInt64]
+    /// The user each of `replicas` is registered to (every replica when `nil`).
+    func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String]
+
+    /// The record `id` with all its registers, or `nil` if the server never took it.
+    func record(_ id: RecordID) throws -> StoredRecord?
+    /// The kind the server holds `id` as, or `nil` when it holds no such record.
+    func kind(of id: RecordID) throws -> RecordKind?
+    /// The users who may see and write `account` (its access rows).
+    func accessUsers(of account: RecordID) throws -> Set<String>
+    /// Whether `user` has an access row for `account`.
+    func hasAccess(_ user: String, to account: RecordID) throws -> Bool
+    /// Every record of `account` other than the account itself, in id order.
+    func records(of account: RecordID) throws -> [RecordState]
+    /// The share records of `account`.
+    func shareRecords(of account: RecordID) throws -> [RecordState]
+
+    /// The newest sequence number handed out.
+    func sequence() throws -> UInt64
+    /// Up to `limit` feed rows above `since` in sequence order: every change
+    /// when `user` sees all accounts, else the changes on accounts they may
+    /// see. `gap` is how far `since` lies behind the newest sequence number.
+    func feed(since: UInt64, limit: Int, user: User, gap: UInt64) throws -> [FeedRow]
+    /// The refusals remembered for these dots of one replica.
+    func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal]
+}
+
+/// What storage writes inside a transaction, beside what it reads.
+public protocol SyncTransaction: SyncReads {
+    /// Binds `replica` to `user`.
+    func insertReplica(_ replica: ReplicaID, user: String, at: Int64) throws
+    /// Records the highest counter processed from `replica`.
+    func setHighestCounter(_ counter: UInt64, of replica: ReplicaID) throws
+
+    /// Stores one register (the deletion register when `field` is `nil`) with
+    /// a new sequence number.
+    func saveRegister(record: RecordID, field: String?, state: Data, sequence: UInt64) throws
+    /// Refreshes the row the office's queries read, derived from the merged state.
+    func saveIndex(_ state: RecordState, createdBy: String) throws
+    /// Gives `user` access to `account`.
+    func grantAccess(_ user: String, to account: RecordID) throws
+    /// Takes `user`'s access to `account` away.
+    func revokeAccess(_ user: String, to account: RecordID) throws
+    /// Gives every register of `account` and its records a new sequence
+    /// number above `sequence`, in their old order; returns the last one.
+    func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64
+    /// Stores an account's review flags.
+    func setFlags(_ flags: [String], of account: RecordID) throws
+    /// Records the newest sequence number handed out.
+    func setSequence(_ sequence: UInt64) throws
+    /// Remembers refused writes by their dots.
+    func remember(_ refusals: [RememberedRefusal]) throws
+}
