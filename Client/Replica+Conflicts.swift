@@ -53,7 +53,8 @@ extension Replica {
             let names = try Dictionary(
                 Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = 'account'").map { (RecordID(rawValue: $0["id"])!, ($0["name"] as String?) ?? $0["id"]) },
                 uniquingKeysWith: { a, _ in a })
-            let states = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1")
+            // As status counts them: a settled delete has nothing left to resolve.
+            let states = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1 AND visible = 1")
             var entries: [ConflictReport.Entry] = []
             for state in states {
                 let account = RecordIndex.accounts(of: state).first

@@ -12,15 +12,38 @@ public struct PendingBatch: Sendable {
 }
 
 extension ReplicaStore {
-    /// The next batch of pending field states, oldest own write first, at most
+    /// The next batch of pending field states, oldest own write first, about
     /// `limit` of them; `nil` when nothing is pending.
+    ///
+    /// A record the server has never seen travels whole: the server creates a
+    /// record only with its required fields. So the batch goes on past `limit`,
+    /// still in order, until every such record in it is complete.
     public func pendingBatch(limit: Int) throws -> PendingBatch? {
         try writer.read { db in
             let settings = try Self.settings(db)
-            let rows = try Row.fetchAll(
+            let cursor = try Row.fetchCursor(
                 db,
-                sql: "SELECT record_id, field, kind, state, version FROM field_states WHERE pending = 1 ORDER BY own_dot, record_id, field LIMIT ?",
-                arguments: [limit])
+                sql: "SELECT record_id, field, kind, state, version FROM field_states WHERE pending = 1 ORDER BY own_dot, record_id, field")
+            var rows: [Row] = []
+            // Pending rows still to come of the new records in the batch.
+            var missing: [String: Int] = [:]
+            var unfinished = 0
+            let counts = try db.cachedStatement(
+                sql: "SELECT SUM(pending = 1), SUM(pending = 0) FROM field_states WHERE record_id = ?")
+            while rows.count < max(limit, 1) || unfinished > 0, let row = try cursor.next() {
+                let record: String = row["record_id"]
+                if let left = missing[record] {
+                    if left > 0 { missing[record] = left - 1 }
+                    if left == 1 { unfinished -= 1 }
+                } else {
+                    let count = try Row.fetchOne(counts, arguments: [record])
+                    let (pending, settled): (Int, Int) = (count?[0] ?? 0, count?[1] ?? 0)
+                    // A record with no settled row was never acknowledged nor pulled: it is new to the server.
+                    missing[record] = settled == 0 ? pending - 1 : 0
+                    if settled == 0, pending > 1 { unfinished += 1 }
+                }
+                rows.append(row.copy())
+            }
             guard !rows.isEmpty else { return nil }
             var order: [RecordID] = []
             var deltas: [RecordID: RecordState] = [:]

@@ -98,12 +98,21 @@ struct ReplicaTests {
         let replica = try Self.replica()
         try replica.addAccount(Account(name: "A"))
         try replica.addAccount(Account(name: "B"))
+        func dots(_ batch: PendingBatch) -> [UInt64] {
+            batch.request.records.flatMap { $0.fields.values.flatMap(\.siblings).map(\.dot.counter) }.sorted()
+        }
+        // A record the server has never seen travels whole, so the batch runs past its limit.
         let first = try #require(try replica.store.pendingBatch(limit: 3))
-        let dots = first.request.records.flatMap { $0.fields.values.flatMap(\.siblings).map(\.dot.counter) }
-        #expect(dots.sorted() == [1, 2, 3])
-        try replica.store.acknowledge(first, PushAcknowledgement(accepted: 3, refused: [], sequence: 3))
-        let second = try #require(try replica.store.pendingBatch(limit: 100))
-        #expect(second.count == 1)
+        #expect(dots(first) == [1, 2, 3, 4])
+        try replica.store.acknowledge(first, PushAcknowledgement(accepted: 4, refused: [], sequence: 4))
+        #expect(try replica.store.pendingBatch(limit: 100) == nil)
+        // Edits of records the server holds are cut at the limit, oldest first.
+        try replica.setAccount("A", ["region": "华东", "industry": "钢铁"])
+        try replica.setAccount("B", ["region": "华南"])
+        let second = try #require(try replica.store.pendingBatch(limit: 2))
+        #expect(dots(second) == [5, 6])
+        try replica.store.acknowledge(second, PushAcknowledgement(accepted: 2, refused: [], sequence: 6))
         #expect(try replica.status().pending == 1)
+        #expect(dots(try #require(try replica.store.pendingBatch(limit: 100))) == [7])
     }
 }
