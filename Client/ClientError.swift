@@ -16,6 +16,11 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case noSuchValue(Int, count: Int)
     case unknownField(RecordKind, String)
     case nothingToChange
+    /// No token was given anywhere `kam init` looks.
+    case missingToken
+    /// The token given (from where) was empty.
+    case emptyToken(String)
+    case unreadableCertificate(String)
     case domain(DomainError)
     case stage(StageRuleError)
 
@@ -47,6 +52,12 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(kind) has no field '\(field)': use one of \(kind.schema.fieldNames.joined(separator: ", "))"
         case .nothingToChange:
             "nothing to change: give at least one field to set"
+        case .missingToken:
+            "no token given: pipe it in with '--token -' (one line on standard input), or set KAM_TOKEN, or pass --token TOKEN (that one shows in 'ps' and the shell's history); 'kam-server user add' printed it"
+        case .emptyToken(let source):
+            "the token from \(source) is empty: give the token 'kam-server user add' printed"
+        case .unreadableCertificate(let path):
+            "cannot read the certificate file \(path): give a readable PEM file of certificate authorities"
         case .domain(let error):
             error.description
         case .stage(let error):

@@ -14,7 +14,7 @@ struct Kam: AsyncParsableCommand {
         subcommands: [
             Init.self, AccountCommand.self, StageCommand.self, ShareCommand.self, ContactCommand.self,
             ActivityCommand.self, OpportunityCommand.self, ReportCommand.self, SyncCommand.self, StatusCommand.self,
-            ConflictsCommand.self, ResolveCommand.self, RefusedCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, RefusedCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -15,6 +15,14 @@ struct HomeOptions: ParsableArguments {
     }
 }
 
+/// The token given with `--token` (`-`: one line from standard input), else
+/// `$KAM_TOKEN` when `useEnvironment`; `nil` when none was given.
+func readToken(_ option: String?, useEnvironment: Bool) throws -> String? {
+    try TokenInput.resolve(
+        option: option, environment: ProcessInfo.processInfo.environment, useEnvironment: useEnvironment,
+        readLine: { Swift.readLine(strippingNewline: true) })
+}
+
 /// `--json` for read commands.
 struct JSONOption: ParsableArguments {
     @Flag(help: "Print JSON (shapes in docs/CLI.md) instead of a table.")
