@@ -17,4 +17,9 @@ struct Kam: AsyncParsableCommand {
             ConflictsCommand.self, ResolveCommand.self, RefusedCommand.self, ConfigCommand.self,
         ]
     )
+
+    /// Runs the command line, taking `--home DIR` before the subcommand too (`kam --home DIR init …`).
+    static func main() async {
+        await main(HomeOptions.movingLeadingHome(Array(CommandLine.arguments.dropFirst())))
+    }
 }

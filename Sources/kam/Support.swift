@@ -13,6 +13,40 @@ struct HomeOptions: ParsableArguments {
     func replica() throws -> Replica {
         try Replica(store: ReplicaStore.open(home: resolved))
     }
+
+    /// The arguments with every `--home DIR` / `--home=DIR` that comes before
+    /// the subcommand moved behind it, where each subcommand reads it (at the
+    /// end, or before a `--` that ends the options). Everything else, order
+    /// included, stays as typed; a `--home` with no value is left for the
+    /// parser to report.
+    static func movingLeadingHome(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("--home=") {
+                moved += ["--home", String(argument.dropFirst("--home=".count))]
+                index += 1
+            } else if argument == "--home", index + 1 < arguments.count {
+                moved += ["--home", arguments[index + 1]]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        let end = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: moved, at: end)
+        return rest
+    }}
+
+/// The token given with `--token` (`-`: one line from standard input), else
+/// `$KAM_TOKEN` when `useEnvironment`; `nil` when none was given.
+func readToken(_ option: String?, useEnvironment: Bool) throws -> String? {
+    try TokenInput.resolve(
+        option: option, environment: ProcessInfo.processInfo.environment, useEnvironment: useEnvironment,
+        readLine: { Swift.readLine(strippingNewline: true) })
 }
 
 /// The token given with `--token` (`-`: one line from standard input), else
