@@ -33,9 +33,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notInitialised(let path):
             "there is no replica in \(path): run 'kam init --server URL --token TOKEN' first (or pass --home)"
         case .unknownAccount(let text):
-            "no account matches '\(text)': give its id, the start of its id, or its exact name ('kam account list' shows them)"
+            "no account matches '\(text)': give its name or id, or the start of either ('kam account list' shows them)"
         case .ambiguousAccount(let text, let candidates):
-            "'\(text)' matches several accounts; give more of the id:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
+            "'\(text)' matches several accounts; type more characters of the name or the id:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
         case .unknownRecord(let kind, let text):
             "no \(kind) matches '\(text)': give its id or the start of it"
         case .ambiguousRecord(let kind, let text, let candidates):

@@ -16,7 +16,7 @@ extension Kam.ActivityCommand {
         static let configuration = CommandConfiguration(abstract: "Log an activity against an account and print its id.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Option(help: "visit, call, meeting, email, complaint or note.") var kind: ActivityKind
         @Option(help: "What happened.") var note: String
         @Option(help: "The day, like 2026-11-23 (default: today).") var date: String?
