@@ -50,8 +50,8 @@ extension Kam.AccountCommand {
             table(["ID", "NAME", "STAGE", "SHARE", "OWNER", "REGION", "TIER", ""], accounts.map { account in
                 [short(account.id), account.name, account.stage.rawValue, account.share.text, account.owner ?? "",
                  account.region ?? "", account.tier.text,
-                 account.needsResolution || !account.flags.isEmpty ? terminal.yellow("needs review") : ""]
-            })
+                 account.needsResolution || !account.flags.isEmpty ? "needs review" : ""]
+            }) { _, column, text in column == 7 && !text.isEmpty ? terminal.yellow(text) : text }
         }
     }
 
@@ -100,7 +100,7 @@ extension Kam.AccountCommand {
 
         func execute() async throws {
             let id = try home.replica().deleteAccount(account)
-            FileHandle.standardError.write(Data("deleted \(id)\n".utf8))
+            FileHandle.standardError.write(Data("deleted \(safe(id.rawValue))\n".utf8))
         }
     }
 }

@@ -50,9 +50,8 @@ extension Kam.ActivityCommand {
             if output.json { return try printJSON(activities) }
             let names = try replica.accountNames()
             table(["DATE", "KIND", "ACCOUNT", "BY", "NOTE"], activities.map {
-                [$0.date.description, $0.kind == .complaint ? terminal.yellow($0.kind.rawValue) : $0.kind.rawValue,
-                 names[$0.account] ?? "", $0.author ?? "", $0.note ?? ""]
-            })
+                [$0.date.description, $0.kind.rawValue, names[$0.account] ?? "", $0.author ?? "", $0.note ?? ""]
+            }) { _, column, text in column == 1 && text == ActivityKind.complaint.rawValue ? terminal.yellow(text) : text }
         }
     }
 }

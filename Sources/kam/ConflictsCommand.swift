@@ -30,7 +30,7 @@ extension Kam {
                 }
                 for (index, value) in conflict.values.enumerated() {
                     rows.append([index == 0 ? where_ : "", index == 0 ? field : "", String(index + 1), value.value.description,
-                                 value.author ?? value.replica.rawValue, value.at.description.prefix(16).description])
+                                 value.author ?? value.replica.rawValue, value.at.shown(16)])
                 }
             }
             if !rows.isEmpty { table(["RECORD", "FIELD", "#", "VALUE", "BY", "AT (THEIR CLOCK)"], rows) }

@@ -76,7 +76,7 @@ extension Kam.ContactCommand {
 
         func execute() async throws {
             let id = try home.replica().removeContact(contact)
-            FileHandle.standardError.write(Data("removed \(id)\n".utf8))
+            FileHandle.standardError.write(Data("removed \(safe(id.rawValue))\n".utf8))
         }
     }
 }

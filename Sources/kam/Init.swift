@@ -31,7 +31,7 @@ extension Kam {
             engine.attempts = 1
             do {
                 let user = try await engine.register()
-                print("registered with \(url.absoluteString) as \(user)")
+                print("registered with \(url.absoluteString) as \(safe(user))")
             } catch SyncFailure.server(let status, let code, let message) {
                 try ReplicaStore.remove(home: home.resolved)
                 throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; check --token and run 'kam init' again", code: .failure)

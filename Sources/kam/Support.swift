@@ -39,14 +39,7 @@ struct HomeOptions: ParsableArguments {
         let end = rest.firstIndex(of: "--") ?? rest.endIndex
         rest.insert(contentsOf: moved, at: end)
         return rest
-    }}
-
-/// The token given with `--token` (`-`: one line from standard input), else
-/// `$KAM_TOKEN` when `useEnvironment`; `nil` when none was given.
-func readToken(_ option: String?, useEnvironment: Bool) throws -> String? {
-    try TokenInput.resolve(
-        option: option, environment: ProcessInfo.processInfo.environment, useEnvironment: useEnvironment,
-        readLine: { Swift.readLine(strippingNewline: true) })
+    }
 }
 
 /// The token given with `--token` (`-`: one line from standard input), else
@@ -92,7 +85,8 @@ extension KamCommand {
 }
 
 func fail(_ message: String, code: ExitCode) -> ExitCode {
-    FileHandle.standardError.write(Data("kam: \(message)\n".utf8))
+    // Messages echo what was typed and what the server said: neither may write to the terminal.
+    FileHandle.standardError.write(Data("kam: \(DisplayText.sanitize(message, multiline: true))\n".utf8))
     return code
 }
 
@@ -105,14 +99,19 @@ func typed<T>(_ body: () throws(DomainError) -> T) throws -> T {
 func printJSON(_ value: some Encodable) throws {
     let encoder = WireFormat.encoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    // The encoder escapes U+0000 to U+001F; DEL and the C1 characters are escaped here.
+    print(DisplayText.escapingControlsInJSON(String(decoding: try encoder.encode(value), as: UTF8.self)))
 }
 
 let terminal = Terminal.current()
 
-func table(_ headers: [String], _ rows: [[String]]) {
-    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold))
+/// Prints a table; every cell is sanitized, and `style` may colour a cell afterwards.
+func table(_ headers: [String], _ rows: [[String]], style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }) {
+    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold, style: style))
 }
+
+/// Text from the replica or the server, made safe to print outside a table.
+func safe(_ text: String, multiline: Bool = false) -> String { DisplayText.sanitize(text, multiline: multiline) }
 
 extension Stage: ExpressibleByArgument {}
 extension Tier: ExpressibleByArgument {}
@@ -132,6 +131,15 @@ func fieldChanges(_ options: KeyValuePairs<String, String?>, clear: [String]) ->
     }
     for field in clear { changes[field] = .some(nil) }
     return changes
+}
+
+extension Timestamp {
+    /// The first `length` characters of the ISO form (10: the day, 16: to the
+    /// minute); an instant outside the years 1 to 9999 whole, as its raw number.
+    func shown(_ length: Int) -> String {
+        let text = description
+        return text.hasSuffix("Z") ? String(text.prefix(length)) : text
+    }
 }
 
 /// A short form of an id for tables; commands accept any unique prefix.
