@@ -8,6 +8,7 @@ struct Kam: AsyncParsableCommand {
         abstract: "Manage your key accounts offline and sync them with the office.",
         discussion: """
             Every command works offline on this laptop's replica; 'kam sync' is the only one that needs the server.
+            Every command takes --home DIR, before or after the subcommand.
             Exit codes: 0 success, 1 runtime failure (network, server), 64 a mistake in what was typed.
             """,
         version: "0.1.0 (protocol \(KAMProtocolVersion.current))",
