@@ -16,6 +16,11 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case noSuchValue(Int, count: Int)
     case unknownField(RecordKind, String)
     case nothingToChange
+    /// No token was given anywhere `kam init` looks.
+    case missingToken
+    /// The token given (from where) was empty.
+    case emptyToken(String)
+    case unreadableCertificate(String)
     case domain(DomainError)
     case stage(StageRuleError)
 
@@ -28,9 +33,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notInitialised(let path):
             "there is no replica in \(path): run 'kam init --server URL --token TOKEN' first (or pass --home)"
         case .unknownAccount(let text):
-            "no account matches '\(text)': give its id, the start of its id, or its exact name ('kam account list' shows them)"
+            "no account matches '\(text)': give its name or id, or the start of either ('kam account list' shows them)"
         case .ambiguousAccount(let text, let candidates):
-            "'\(text)' matches several accounts; give more of the id:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
+            "'\(text)' matches several accounts; type more characters of the name or the id:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
         case .unknownRecord(let kind, let text):
             "no \(kind) matches '\(text)': give its id or the start of it"
         case .ambiguousRecord(let kind, let text, let candidates):
@@ -47,6 +52,12 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(kind) has no field '\(field)': use one of \(kind.schema.fieldNames.joined(separator: ", "))"
         case .nothingToChange:
             "nothing to change: give at least one field to set"
+        case .missingToken:
+            "no token given: pipe it in with '--token -' (one line on standard input), or set KAM_TOKEN, or pass --token TOKEN (that one shows in 'ps' and the shell's history); 'kam-server user add' printed it"
+        case .emptyToken(let source):
+            "the token from \(source) is empty: give the token 'kam-server user add' printed"
+        case .unreadableCertificate(let path):
+            "cannot read the certificate file \(path): give a readable PEM file of certificate authorities"
         case .domain(let error):
             error.description
         case .stage(let error):

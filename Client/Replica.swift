@@ -16,7 +16,11 @@ public struct Replica: Sendable {
         self.author = author ?? user
     }
 
-    /// Finds an account by id, unique id prefix, or exact name.
+    /// Finds an account by id, exact name, or a unique prefix of its id or its name.
+    ///
+    /// An exact id wins, then an exact name; otherwise the prefix must match one
+    /// account only, by id or by name. Several matches are an error that lists
+    /// them (name and id), so the user can type more.
     public func resolveAccount(_ reference: String) throws -> RecordID {
         try store.read { db in try Self.resolve(db, reference, kind: .account) }
     }
@@ -32,11 +36,22 @@ public struct Replica: Sendable {
         {
             return id
         }
-        var matches = try Row.fetchAll(
-            db, sql: "\(base) AND substr(id, 1, length(:prefix)) = :prefix ORDER BY id LIMIT 11",
-            arguments: ["kind": kind.rawValue, "prefix": text])
-        if matches.isEmpty, kind == .account {
+        var matches: [Row] = []
+        if kind == .account {
             matches = try Row.fetchAll(db, sql: "\(base) AND name = :name ORDER BY id LIMIT 11", arguments: ["kind": kind.rawValue, "name": text])
+        }
+        if matches.isEmpty {
+            matches = try Row.fetchAll(
+                db, sql: "\(base) AND substr(id, 1, length(:prefix)) = :prefix ORDER BY id LIMIT 11",
+                arguments: ["kind": kind.rawValue, "prefix": text])
+            if kind == .account {
+                let seen = Set(matches.map { $0["id"] as String })
+                // substr and length count characters, so a Chinese prefix works as typed.
+                matches += try Row.fetchAll(
+                    db, sql: "\(base) AND substr(name, 1, length(:prefix)) = :prefix ORDER BY name, id LIMIT 11",
+                    arguments: ["kind": kind.rawValue, "prefix": text]
+                ).filter { !seen.contains($0["id"]) }
+            }
         }
         if matches.count == 1 { return RecordID(rawValue: matches[0]["id"])! }
         guard !matches.isEmpty else {
@@ -45,7 +60,7 @@ public struct Replica: Sendable {
         let candidates = matches.prefix(10).map { row -> String in
             let id: String = row["id"]
             let name: String? = row["name"]
-            return name.map { "\(id)  \($0)" } ?? id
+            return name.map { "\($0)  \(id)" } ?? id
         }
         throw kind == .account
             ? ClientError.ambiguousAccount(reference, candidates: candidates)
@@ -55,13 +70,15 @@ public struct Replica: Sendable {
     /// Finds a record of any kind by id or unique id prefix; accounts also by name.
     public func resolveRecord(_ reference: String) throws -> (RecordKind, RecordID) {
         try store.read { db in
-            if let id = try? Self.resolve(db, reference, kind: .account) { return (.account, id) }
+            let accountError: any Error
+            do { return (.account, try Self.resolve(db, reference, kind: .account)) } catch { accountError = error }
             var found: [(RecordKind, RecordID)] = []
             for kind in RecordKind.allCases where kind != .account {
                 if let id = try? Self.resolve(db, reference, kind: kind) { found.append((kind, id)) }
             }
             guard found.count == 1 else {
-                if found.isEmpty { throw ClientError.unknownAccount(reference) }
+                // No other record: the account's own answer (unknown, or ambiguous with its candidates).
+                if found.isEmpty { throw accountError }
                 throw ClientError.ambiguousAccount(reference, candidates: found.map { "\($0.1)  (\($0.0))" })
             }
             return found[0]

@@ -60,7 +60,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreachable(let detail): "cannot reach the server (\(detail))"
         case .timedOut(let detail): "the connection timed out (\(detail))"
         case .interrupted(let detail): "the connection broke (\(detail))"
-        case .tls(let detail): "the server's certificate could not be verified (\(detail)): pass --ca-cert if it uses a private certificate authority"
+        case .tls(let detail): "the server's certificate could not be verified (\(detail)): if it uses a private certificate authority, trust its CA file with 'kam config --ca-cert PEM'"
         case .failed(let detail): "the request failed (\(detail))"
         }
     }

@@ -9,25 +9,36 @@ public struct TextTable: Sendable {
         self.rows = rows
     }
 
-    /// The rows alone, columns lined up, for label–value lists.
-    public func renderRows() -> String {
-        render().split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+    /// The rows alone, columns lined up, for label–value lists. `style` as in ``render(headerStyle:style:)``.
+    public func renderRows(style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }) -> String {
+        render(style: style).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
     }
 
     /// The table as lines: a header, then one line per row, columns two spaces apart.
-    /// With `style`, the header line is wrapped in it (e.g. bold).
-    public func render(headerStyle: (String) -> String = { $0 }) -> String {
+    ///
+    /// Every cell is shown through ``DisplayText/sanitize(_:multiline:)``, so a
+    /// value from elsewhere cannot write to the terminal. Colour is added after
+    /// that: `headerStyle` wraps the header line (e.g. bold), and `style` is
+    /// given each sanitized cell by row and column (0-based) and may wrap it
+    /// (e.g. yellow); the padding is measured without the styling.
+    public func render(
+        headerStyle: (String) -> String = { $0 },
+        style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }
+    ) -> String {
         let columns = headers.count
-        var widths = headers.map(Self.width)
-        for row in rows {
-            for (index, cell) in row.prefix(columns).enumerated() { widths[index] = max(widths[index], Self.width(cell)) }
+        let safeHeaders = headers.map { DisplayText.sanitize($0) }
+        let safeRows = rows.map { $0.prefix(columns).map { DisplayText.sanitize($0) } }
+        var widths = safeHeaders.map(Self.width)
+        for row in safeRows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) }
         }
-        func line(_ cells: [String]) -> String {
-            cells.prefix(columns).enumerated().map { index, cell in
-                index == columns - 1 ? cell : cell + String(repeating: " ", count: widths[index] - Self.width(cell))
+        func line(_ cells: [String], row: Int?) -> String {
+            cells.enumerated().map { index, cell in
+                let shown = row.map { style($0, index, cell) } ?? cell
+                return index == columns - 1 ? shown : shown + String(repeating: " ", count: widths[index] - Self.width(cell))
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
-        return ([headerStyle(line(headers))] + rows.map(line)).joined(separator: "\n")
+        return ([headerStyle(line(safeHeaders, row: nil))] + safeRows.enumerated().map { line($1, row: $0) }).joined(separator: "\n")
     }
 
     /// How many terminal columns `text` takes: 2 for East Asian wide and

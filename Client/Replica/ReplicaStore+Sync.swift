@@ -7,6 +7,9 @@ public struct PendingBatch: Sendable {
     public let request: PushRequest
     /// The rows sent and the version each had, so an edit made during the push stays pending.
     let rows: [(record: RecordID, field: String, version: Int64)]
+    /// The replica's dot counter when the batch was read: a local write with a
+    /// higher counter was made while the batch was on its way.
+    let counter: UInt64
     /// How many field states the batch holds.
     public var count: Int { rows.count }
 }
@@ -21,6 +24,7 @@ extension ReplicaStore {
     public func pendingBatch(limit: Int) throws -> PendingBatch? {
         try writer.read { db in
             let settings = try Self.settings(db)
+            let counter = UInt64(try Int64.fetchOne(db, sql: "SELECT counter FROM replica WHERE id = 1") ?? 0)
             let cursor = try Row.fetchCursor(
                 db,
                 sql: "SELECT record_id, field, kind, state, version FROM field_states WHERE pending = 1 ORDER BY own_dot, record_id, field")
@@ -57,13 +61,16 @@ extension ReplicaStore {
                 }
                 sent.append((id, row["field"], row["version"]))
             }
-            return PendingBatch(request: PushRequest(replica: settings.replica, records: order.map { deltas[$0]! }), rows: sent)
+            return PendingBatch(request: PushRequest(replica: settings.replica, records: order.map { deltas[$0]! }), rows: sent, counter: counter)
         }
     }
 
     /// Records the server's acknowledgement of `batch`: what it merged is no
     /// longer pending (unless edited again meanwhile); a refused record is kept
-    /// as a refusal for the user, and none of its pending fields is pushed again.
+    /// as a refusal for the user, and none of its pending fields written before
+    /// the batch is pushed again. Only the exact versions the batch sent are
+    /// cleared: an edit made while the push was on its way stays pending and
+    /// goes with the next push (where the server judges it on its own).
     public func acknowledge(_ batch: PendingBatch, _ acknowledgement: PushAcknowledgement) throws {
         try writer.write { db in
             for row in batch.rows {
@@ -73,8 +80,11 @@ extension ReplicaStore {
             }
             let now = Timestamp.now().rawValue
             for refusal in acknowledgement.refused {
-                // The rest of a refused record would be refused too (its fields may span batches).
-                try db.execute(sql: "UPDATE field_states SET pending = 0 WHERE record_id = ?", arguments: [refusal.id.rawValue])
+                // The rest of a refused record would be refused too (its fields may span batches);
+                // a write made after the batch was read is newer than what was refused.
+                try db.execute(
+                    sql: "UPDATE field_states SET pending = 0 WHERE record_id = ? AND pending = 1 AND own_dot <= ?",
+                    arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
                 try db.execute(
                     sql: """
                         INSERT INTO refusals (record_id, field, kind, code, message, at) VALUES (?, ?, ?, ?, ?, ?)
@@ -99,14 +109,27 @@ extension ReplicaStore {
 
     /// Joins a pull page into the replica and stores its cursor, in one transaction.
     /// Returns how many records changed here.
+    ///
+    /// A record this replica cannot store (a value that fails its kind's
+    /// checks, a field it does not know, an id already held by a record of
+    /// another kind) stops the whole page with ``SyncFailure/unstorable(record:reason:)``:
+    /// nothing of the page is stored and the cursor does not move past it.
     @discardableResult
     public func apply(_ page: PullPage) throws -> Int {
-        try writer.write { db in
+        guard let cursor = Int64(exactly: page.cursor) else {
+            throw SyncFailure.badResponse("the change feed's cursor \(page.cursor) is beyond what a replica can store")
+        }
+        return try writer.write { db in
             var changed = 0
             var accounts: [RecordID: RecordState?] = [:]
             for delta in page.records {
+                do { try delta.kind.schema.check(delta) } catch {
+                    throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
+                }
                 let local = try Self.loadRecord(db, delta.id)
-                if let local, local.kind != delta.kind { continue }  // a server never sends this; refuse to mix kinds
+                if let local, local.kind != delta.kind {
+                    throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "this laptop holds a \(local.kind) under that id")
+                }
                 let base = local ?? RecordState(kind: delta.kind, id: delta.id)
                 let merged = base.joined(with: delta)
                 guard merged != base else { continue }
@@ -122,7 +145,7 @@ extension ReplicaStore {
                     sql: "INSERT INTO authors (replica, user_name) VALUES (?, ?) ON CONFLICT (replica) DO UPDATE SET user_name = excluded.user_name",
                     arguments: [replica.rawValue, user])
             }
-            try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [Int64(page.cursor)])
+            try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])
             return changed
         }
     }

@@ -21,7 +21,7 @@ public struct ReplicaStore: Sendable {
     public static func create(home: ReplicaHome, settings: ReplicaSettings) throws -> ReplicaStore {
         let path = home.databaseURL.path
         guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.alreadyInitialised(home.url.path) }
-        try FileManager.default.createDirectory(at: home.url, withIntermediateDirectories: true)
+        try home.createPrivately()
         let store = try ReplicaStore(writer: DatabasePool(path: path, configuration: configuration))
         try store.initialise(settings)
         return store
@@ -30,6 +30,7 @@ public struct ReplicaStore: Sendable {
     /// Opens the replica in `home`.
     public static func open(home: ReplicaHome) throws -> ReplicaStore {
         guard FileManager.default.fileExists(atPath: home.databaseURL.path) else { throw ClientError.notInitialised(home.url.path) }
+        home.restrictDatabaseFiles()  // a replica made before files were kept private
         return try ReplicaStore(writer: DatabasePool(path: home.databaseURL.path, configuration: configuration))
     }
 

@@ -40,18 +40,24 @@ public enum SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case transport(TransportError, attempts: Int)
     /// The server's answer could not be read.
     case badResponse(String)
+    /// The server sent a record this replica cannot store (a kind or field
+    /// this version does not know, or a value that fails its checks). Nothing
+    /// of that page was stored and the cursor stayed before it.
+    case unstorable(record: String, reason: String)
 
     public var description: String {
         switch self {
         case .server(let status, let code, let message):
             switch code {
-            case "unauthorized": "the server refused the token (\(status)): \(message). Ask for a new token and run 'kam init' in a new home, or check --token"
+            case "unauthorized": "the server refused the token (\(status)): \(message). Ask for a new token and set it with 'kam config --token -' (it reads the token from standard input)"
             default: "the server refused the sync (\(status) \(code)): \(message)"
             }
         case .transport(let error, let attempts):
             "\(error), after \(attempts) attempts. Nothing is lost: your changes stay on this laptop; run 'kam sync' again when the link is better"
         case .badResponse(let detail):
             "the server's answer could not be read (\(detail)): the link may have cut it short, or the --server address is not a kam server. Nothing is lost: your changes stay on this laptop; run 'kam sync' again"
+        case .unstorable(let record, let reason):
+            "the server sent \(record), which this laptop cannot store (\(reason)). Nothing of it was stored and the sync stopped before it: your changes stay on this laptop. Upgrade kam if the server is newer, else tell the server's administrator; then run 'kam sync' again"
         }
     }
 }
@@ -181,9 +187,38 @@ public struct SyncEngine: Sendable {
             "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
-            if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true { return try PullPage(binary: result.body) }
-            return try WireFormat.decoder().decode(PullPage.self, from: result.body)
+            let page: PullPage
+            if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true {
+                do { page = try PullPage(binary: result.body) } catch StateEncodingError.badRecord {
+                    throw SyncFailure.unstorable(record: "a record", reason: "its kind is not one this version knows, or its id is not an id")
+                }
+            } else {
+                do { page = try WireFormat.decoder().decode(PullPage.self, from: result.body) } catch let error as DecodingError {
+                    if let failure = Self.unstorable(error) { throw failure }
+                    throw error
+                }
+            }
+            // A page that does not move the cursor on would be asked for again and again.
+            guard page.cursor >= cursor, !page.hasMore || page.cursor > cursor else {
+                throw SyncFailure.badResponse("the change feed went from \(cursor) to \(page.cursor)")
+            }
+            return page
         }
+    }
+
+    /// The failure for a JSON pull page whose records could not be read: a
+    /// record of a kind this version does not know, or with a bad id or field.
+    /// `nil` for an answer that is not JSON or was cut short (worth asking again).
+    static func unstorable(_ error: DecodingError) -> SyncFailure? {
+        let context: DecodingError.Context
+        switch error {
+        case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c): context = c
+        @unknown default: return nil
+        }
+        guard context.codingPath.first?.stringValue == "records", context.codingPath.count >= 2 else { return nil }
+        let index = context.codingPath[1].intValue.map { "record \($0 + 1) of a page" } ?? "a record"
+        let field = context.codingPath.dropFirst(2).map(\.stringValue).joined(separator: ".")
+        return .unstorable(record: index, reason: (field.isEmpty ? "" : "\(field): ") + context.debugDescription)
     }
 
     /// One request, retried on transient failures with growing pauses; `read` turns a 2xx answer into the result.
@@ -216,7 +251,9 @@ public struct SyncEngine: Sendable {
                 if (200..<300).contains(result.status) {
                     // A body cut short on a bad link can still come with a 2xx status;
                     // every request here is safe to repeat, so it is tried again.
-                    do { return try read(result) } catch {
+                    do { return try read(result) } catch let failure as SyncFailure {
+                        throw failure  // the answer was read, and it is wrong: asking again gets the same
+                    } catch {
                         guard attempt < attempts else { throw SyncFailure.badResponse("\(error)") }
                         logger.notice("unreadable answer, trying again", metadata: ["attempt": "\(attempt)"])
                         try await Task.sleep(for: pause)

@@ -11,9 +11,18 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
 
     public init(rawValue: Int64) { self.rawValue = rawValue }
 
-    /// The instant `date`, truncated to milliseconds.
+    /// The instant `date`, truncated to milliseconds (clamped to what an Int64 holds).
     public init(_ date: Date) {
-        rawValue = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        if millis.isNaN {
+            rawValue = 0
+        } else if millis >= 9.2e18 {
+            rawValue = .max
+        } else if millis <= -9.2e18 {
+            rawValue = .min
+        } else {
+            rawValue = Int64(millis)
+        }
     }
 
     /// The current wall-clock time.
@@ -24,17 +33,29 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-23T09:30:00.000Z`.
+    ///
+    /// Defined for every value: a timestamp comes from another laptop's clock
+    /// (or from anyone who can reach the server), so an instant outside the
+    /// years 1 to 9999 is shown as its raw number, `-9223372036854775808 ms`.
     public var description: String {
-        let millis = ((rawValue % 86_400_000) + 86_400_000) % 86_400_000
-        let days = (rawValue - millis) / 86_400_000
+        // Floored division, written so that no step can overflow for any Int64.
+        var days = rawValue / 86_400_000
+        var millis = rawValue % 86_400_000
+        if millis < 0 {
+            days -= 1
+            millis += 86_400_000
+        }
         let (year, month, day) = Self.civil(daysSince1970: days)
+        guard (1...9999).contains(year) else { return "\(rawValue) ms" }
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        func four(_ n: Int64) -> String { String(repeating: "0", count: 4 - String(n).count) + String(n) }
         let ms = millis % 1000
         let fraction = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        return "\(year)-\(two(month))-\(two(day))T\(two(millis / 3_600_000)):\(two(millis / 60_000 % 60)):\(two(millis / 1000 % 60)).\(fraction)Z"
+        return "\(four(year))-\(two(month))-\(two(day))T\(two(millis / 3_600_000)):\(two(millis / 60_000 % 60)):\(two(millis / 1000 % 60)).\(fraction)Z"
     }
 
     /// The proleptic Gregorian date of a day count (Howard Hinnant's algorithm).
+    /// Every day count a Timestamp can hold (about ±1.07e11) stays far from overflow here.
     static func civil(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

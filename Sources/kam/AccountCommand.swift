@@ -50,8 +50,8 @@ extension Kam.AccountCommand {
             table(["ID", "NAME", "STAGE", "SHARE", "OWNER", "REGION", "TIER", ""], accounts.map { account in
                 [short(account.id), account.name, account.stage.rawValue, account.share.text, account.owner ?? "",
                  account.region ?? "", account.tier.text,
-                 account.needsResolution || !account.flags.isEmpty ? terminal.yellow("needs review") : ""]
-            })
+                 account.needsResolution || !account.flags.isEmpty ? "needs review" : ""]
+            }) { _, column, text in column == 7 && !text.isEmpty ? terminal.yellow(text) : text }
         }
     }
 
@@ -60,7 +60,7 @@ extension Kam.AccountCommand {
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
 
         func execute() async throws {
             let detail = try home.replica().account(account)
@@ -74,7 +74,7 @@ extension Kam.AccountCommand {
             abstract: "Change fields of an account. The stage changes with 'kam stage'.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Option var name: String?
         @Option var industry: String?
         @Option var region: String?
@@ -96,11 +96,11 @@ extension Kam.AccountCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an account.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
 
         func execute() async throws {
             let id = try home.replica().deleteAccount(account)
-            FileHandle.standardError.write(Data("deleted \(id)\n".utf8))
+            FileHandle.standardError.write(Data("deleted \(safe(id.rawValue))\n".utf8))
         }
     }
 }

@@ -16,7 +16,7 @@ extension Kam.ActivityCommand {
         static let configuration = CommandConfiguration(abstract: "Log an activity against an account and print its id.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Option(help: "visit, call, meeting, email, complaint or note.") var kind: ActivityKind
         @Option(help: "What happened.") var note: String
         @Option(help: "The day, like 2026-11-23 (default: today).") var date: String?
@@ -50,9 +50,8 @@ extension Kam.ActivityCommand {
             if output.json { return try printJSON(activities) }
             let names = try replica.accountNames()
             table(["DATE", "KIND", "ACCOUNT", "BY", "NOTE"], activities.map {
-                [$0.date.description, $0.kind == .complaint ? terminal.yellow($0.kind.rawValue) : $0.kind.rawValue,
-                 names[$0.account] ?? "", $0.author ?? "", $0.note ?? ""]
-            })
+                [$0.date.description, $0.kind.rawValue, names[$0.account] ?? "", $0.author ?? "", $0.note ?? ""]
+            }) { _, column, text in column == 1 && text == ActivityKind.complaint.rawValue ? terminal.yellow(text) : text }
         }
     }
 }

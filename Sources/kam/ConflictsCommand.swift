@@ -30,7 +30,7 @@ extension Kam {
                 }
                 for (index, value) in conflict.values.enumerated() {
                     rows.append([index == 0 ? where_ : "", index == 0 ? field : "", String(index + 1), value.value.description,
-                                 value.author ?? value.replica.rawValue, value.at.description.prefix(16).description])
+                                 value.author ?? value.replica.rawValue, value.at.shown(16)])
                 }
             }
             if !rows.isEmpty { table(["RECORD", "FIELD", "#", "VALUE", "BY", "AT (THEIR CLOCK)"], rows) }
@@ -47,7 +47,7 @@ extension Kam {
             commandName: "resolve", abstract: "Settle a conflict with an ordinary write that covers every value.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "The account (id, start of id, exact name) or another record's id.") var record: String
+        @Argument(help: "The account (name or id, or the start of either) or another record's id.") var record: String
         @Argument(help: "The field in conflict, or 'deleted' for a delete-versus-edit conflict.") var field: String
         @Option(help: "Write this value.") var value: String?
         @Option(help: "Keep value N, as 'kam conflicts' numbers them.") var keep: Int?

@@ -16,7 +16,7 @@ extension Kam.ContactCommand {
         static let configuration = CommandConfiguration(abstract: "Add a contact to an account and print its id.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "The account: an id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Argument(help: "The contact's name.") var name: String
         @Option var title: String?
         @Option(help: "decision-maker, influencer, user, gatekeeper or inside-coach.") var role: BuyingRole?
@@ -76,7 +76,7 @@ extension Kam.ContactCommand {
 
         func execute() async throws {
             let id = try home.replica().removeContact(contact)
-            FileHandle.standardError.write(Data("removed \(id)\n".utf8))
+            FileHandle.standardError.write(Data("removed \(safe(id.rawValue))\n".utf8))
         }
     }
 }

@@ -10,20 +10,18 @@ extension Kam {
 
         @OptionGroup var home: HomeOptions
         @Option(help: "The server's address, like http://kam.example.com:8080.") var server: String
-        @Option(help: "Your bearer token, from 'kam-server user add'.") var token: String
+        @Option(help: ArgumentHelp(
+            "Your bearer token, from 'kam-server user add'; '-' reads one line from standard input (default: $KAM_TOKEN).",
+            valueName: "token|-")) var token: String?
         @Option(name: .customLong("ca-cert"), help: "A PEM file of certificate authorities to trust for the server.") var caCert: String?
         @Option(help: "Seconds to wait for the server before registering at the first sync instead.") var timeout = 5
 
         func execute() async throws {
             let url = try ReplicaSettings.serverURL(server)
-            guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("the token is empty: pass the token 'kam-server user add' printed")
-            }
-            if let caCert, !FileManager.default.isReadableFile(atPath: caCert) {
-                throw ValidationError("cannot read the certificate file \(caCert)")
-            }
+            guard let token = try readToken(token, useEnvironment: true) else { throw ClientError.missingToken }
+            if let caCert, !FileManager.default.isReadableFile(atPath: caCert) { throw ClientError.unreadableCertificate(caCert) }
             let settings = ReplicaSettings(
-                replica: .random(), server: url, token: token.trimmingCharacters(in: .whitespaces),
+                replica: .random(), server: url, token: token,
                 caCertificate: caCert.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
             let store = try ReplicaStore.create(home: home.resolved, settings: settings)
             print("replica \(settings.replica) created in \(home.resolved.url.path)")
@@ -33,7 +31,7 @@ extension Kam {
             engine.attempts = 1
             do {
                 let user = try await engine.register()
-                print("registered with \(url.absoluteString) as \(user)")
+                print("registered with \(url.absoluteString) as \(safe(user))")
             } catch SyncFailure.server(let status, let code, let message) {
                 try ReplicaStore.remove(home: home.resolved)
                 throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; check --token and run 'kam init' again", code: .failure)

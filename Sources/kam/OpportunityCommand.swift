@@ -15,7 +15,7 @@ extension Kam.OpportunityCommand {
         static let configuration = CommandConfiguration(abstract: "Record an opportunity and print its id.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Option(help: "\(OpportunityKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: OpportunityKind
         @Option(help: "What the opening is.") var note: String
 

@@ -24,7 +24,7 @@ extension Kam.ReportCommand {
             }
             table(["STAGE", "ACCOUNTS", "AVG SHARE", "WITH SHARE"], rows(report.stages) + [["total", String(report.accounts), "", ""]])
             for owner in report.owners {
-                print("\n" + terminal.bold(owner.owner ?? "(no owner)"))
+                print("\n" + terminal.bold(owner.owner.map { safe($0) } ?? "(no owner)"))
                 table(["STAGE", "ACCOUNTS", "AVG SHARE", "WITH SHARE"], rows(owner.stages).filter { $0[1] != "0" })
             }
         }

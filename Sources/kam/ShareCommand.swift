@@ -15,7 +15,7 @@ extension Kam.ShareCommand {
         static let configuration = CommandConfiguration(abstract: "Record a period's figures; the share follows from them.")
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Option(help: "A quarter like 2026-Q3, or a month like 2026-07.") var period: String
         @Option(help: "What the customer bought in our category, from everyone.") var customerSpend: String
         @Option(help: "What the customer bought from us.") var ourSales: String
@@ -34,7 +34,7 @@ extension Kam.ShareCommand {
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
 
         func execute() async throws {
             let records = try home.replica().records(ShareRecord.self, account: account).sorted { $0.period < $1.period }

@@ -14,7 +14,7 @@ extension Kam {
                 """)
 
         @OptionGroup var home: HomeOptions
-        @Argument(help: "An id, the start of one, or the exact name.") var account: String
+        @Argument(help: "The account: its name or id, or the start of either.") var account: String
         @Argument(help: "The stage to move to.") var stage: Stage
         @Option(help: "The purchase share in percent at the new stage.") var share: String?
         @Option(help: "Why: required when moving back.") var reason: String?

@@ -19,11 +19,13 @@ extension Kam {
                 ["user", status.user ?? "(known after the first sync)"],
                 ["pending changes", String(status.pending)],
                 ["last sync", status.lastSync.map(\.description) ?? "never"],
-                ["conflicts", status.conflicts > 0 ? terminal.yellow(String(status.conflicts)) : "0"],
-                ["review flags", status.reviewFlags > 0 ? terminal.yellow(String(status.reviewFlags)) : "0"],
-                ["refused edits", status.refused.isEmpty ? "0" : terminal.yellow(String(status.refused.count))],
+                ["conflicts", String(status.conflicts)],
+                ["review flags", String(status.reviewFlags)],
+                ["refused edits", String(status.refused.count)],
             ]
-            print(TextTable(headers: ["", ""], rows: rows).renderRows())
+            print(TextTable(headers: ["", ""], rows: rows).renderRows { row, column, text in
+                row >= rows.count - 3 && column == 1 && text != "0" ? terminal.yellow(text) : text
+            })
             if !status.refused.isEmpty {
                 print("\n" + terminal.bold("refused by the server") + " (they stay here; 'kam refused --drop' forgets them once read)")
                 table(["KIND", "RECORD", "CODE", "MESSAGE"], status.refused.map { [$0.kind.rawValue, short($0.record), $0.code, $0.message] })

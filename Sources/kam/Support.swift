@@ -13,6 +13,41 @@ struct HomeOptions: ParsableArguments {
     func replica() throws -> Replica {
         try Replica(store: ReplicaStore.open(home: resolved))
     }
+
+    /// The arguments with every `--home DIR` / `--home=DIR` that comes before
+    /// the subcommand moved behind it, where each subcommand reads it (at the
+    /// end, or before a `--` that ends the options). Everything else, order
+    /// included, stays as typed; a `--home` with no value is left for the
+    /// parser to report.
+    static func movingLeadingHome(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("--home=") {
+                moved += ["--home", String(argument.dropFirst("--home=".count))]
+                index += 1
+            } else if argument == "--home", index + 1 < arguments.count {
+                moved += ["--home", arguments[index + 1]]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        let end = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: moved, at: end)
+        return rest
+    }
+}
+
+/// The token given with `--token` (`-`: one line from standard input), else
+/// `$KAM_TOKEN` when `useEnvironment`; `nil` when none was given.
+func readToken(_ option: String?, useEnvironment: Bool) throws -> String? {
+    try TokenInput.resolve(
+        option: option, environment: ProcessInfo.processInfo.environment, useEnvironment: useEnvironment,
+        readLine: { Swift.readLine(strippingNewline: true) })
 }
 
 /// `--json` for read commands.
@@ -50,7 +85,8 @@ extension KamCommand {
 }
 
 func fail(_ message: String, code: ExitCode) -> ExitCode {
-    FileHandle.standardError.write(Data("kam: \(message)\n".utf8))
+    // Messages echo what was typed and what the server said: neither may write to the terminal.
+    FileHandle.standardError.write(Data("kam: \(DisplayText.sanitize(message, multiline: true))\n".utf8))
     return code
 }
 
@@ -63,14 +99,19 @@ func typed<T>(_ body: () throws(DomainError) -> T) throws -> T {
 func printJSON(_ value: some Encodable) throws {
     let encoder = WireFormat.encoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    // The encoder escapes U+0000 to U+001F; DEL and the C1 characters are escaped here.
+    print(DisplayText.escapingControlsInJSON(String(decoding: try encoder.encode(value), as: UTF8.self)))
 }
 
 let terminal = Terminal.current()
 
-func table(_ headers: [String], _ rows: [[String]]) {
-    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold))
+/// Prints a table; every cell is sanitized, and `style` may colour a cell afterwards.
+func table(_ headers: [String], _ rows: [[String]], style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }) {
+    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold, style: style))
 }
+
+/// Text from the replica or the server, made safe to print outside a table.
+func safe(_ text: String, multiline: Bool = false) -> String { DisplayText.sanitize(text, multiline: multiline) }
 
 extension Stage: ExpressibleByArgument {}
 extension Tier: ExpressibleByArgument {}
@@ -90,6 +131,15 @@ func fieldChanges(_ options: KeyValuePairs<String, String?>, clear: [String]) ->
     }
     for field in clear { changes[field] = .some(nil) }
     return changes
+}
+
+extension Timestamp {
+    /// The first `length` characters of the ISO form (10: the day, 16: to the
+    /// minute); an instant outside the years 1 to 9999 whole, as its raw number.
+    func shown(_ length: Int) -> String {
+        let text = description
+        return text.hasSuffix("Z") ? String(text.prefix(length)) : text
+    }
 }
 
 /// A short form of an id for tables; commands accept any unique prefix.

@@ -17,7 +17,8 @@ struct ReplicaTests {
         #expect(try replica.resolveAccount(account.id.rawValue) == account.id)
         #expect(try replica.resolveAccount(String(account.id.rawValue.prefix(6))) == account.id)
         #expect(try replica.resolveAccount("华为技术") == account.id)
-        #expect(throws: ClientError.unknownAccount("华为")) { try replica.resolveAccount("华为") }
+        #expect(try replica.resolveAccount("华为") == account.id)  // a unique prefix of the name
+        #expect(throws: ClientError.unknownAccount("中兴")) { try replica.resolveAccount("中兴") }
         let summaries = try replica.accounts()
         #expect(summaries.map(\.name) == ["华为技术"])
         #expect(summaries.first?.stage == .development)

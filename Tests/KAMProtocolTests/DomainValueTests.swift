@@ -113,6 +113,18 @@ struct DomainValueTests {
         #expect(Timestamp(stamp.date) == stamp)
     }
 
+    @Test("every Int64 timestamp prints without trapping; outside years 1 to 9999 as its raw number",
+          arguments: [Int64.min, Int64.min + 1, -62_135_596_800_001, -62_135_596_800_000, 253_402_300_799_999, 253_402_300_800_000, Int64.max - 1, Int64.max])
+    func extremeTimestamps(raw: Int64) {
+        let text = Timestamp(rawValue: raw).description
+        switch raw {
+        case -62_135_596_800_000: #expect(text == "0001-01-01T00:00:00.000Z")
+        case 253_402_300_799_999: #expect(text == "9999-12-31T23:59:59.999Z")
+        default: #expect(text == "\(raw) ms")
+        }
+        #expect(Timestamp(Timestamp(rawValue: raw).date).rawValue != 0 || raw == 0)
+    }
+
     @Test("ids refuse characters that do not travel")
     func ids() {
         #expect(ReplicaID(rawValue: "laptop-01") != nil)
