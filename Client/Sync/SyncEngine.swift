@@ -1,5 +1,6 @@
 import CompressNIO
 import Foundation
+import KAMFaults
 import KAMProtocol
 import Logging
 import NIOCore
@@ -100,8 +101,10 @@ public struct SyncEngine: Sendable {
 
         while let batch = try store.pendingBatch(limit: pushBatch) {
             report(.pushing, summary.pushed)
+            CrashPoint.beforePushSend.reach()
             let acknowledgement: PushAcknowledgement = try await call(
                 "POST", "v1/sync/push", body: batch.request, settings: settings, summary: &summary)
+            CrashPoint.afterPushAnswer.reach()
             try store.acknowledge(batch, acknowledgement)
             summary.pushed += batch.count
             summary.refused += acknowledgement.refused.count
@@ -121,6 +124,7 @@ public struct SyncEngine: Sendable {
                 next?.cancel()
                 throw error
             }
+            CrashPoint.afterPullCommit.reach()
             logger.debug("pulled", metadata: ["records": "\(page.records.count)", "cursor": "\(page.cursor)"])
             guard let next else { break }
             report(.pulling, summary.pulled)
@@ -147,6 +151,7 @@ public struct SyncEngine: Sendable {
         let settings = try store.settings()
         let registered: ReplicaRegistered = try await call(
             "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
+        CrashPoint.afterRegisterAnswer.reach()
         try store.markRegistered(user: registered.user)
         return registered.user
     }

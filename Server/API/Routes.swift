@@ -1,4 +1,5 @@
 import Hummingbird
+import KAMFaults
 import KAMProtocol
 
 /// The HTTP API: sync under `/v1/sync`, registration, office queries, health and metrics.
@@ -28,6 +29,7 @@ struct Routes {
         let registration = try await request.decode(as: ReplicaRegistration.self, context: context)
         try Self.checkVersion(registration.protocolVersion)
         let registered = try await store.registerReplica(registration.replica, for: user)
+        CrashPoint.afterRegisterCommit.reach()
         context.logger.info("replica registered", metadata: ["replica": "\(registration.replica)"])
         return registered
     }
@@ -45,6 +47,7 @@ struct Routes {
                 message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
         }
         let acknowledgement = try await store.push(push, by: user)
+        CrashPoint.afterPushCommit.reach()
         context.logger.info(
             "push",
             metadata: [
@@ -64,6 +67,7 @@ struct Routes {
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
         let page = try await store.pull(since: since, limit: Int(limit), for: user)
+        CrashPoint.afterPullRead.reach()
         metrics.pulled(records: page.records.count)
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])

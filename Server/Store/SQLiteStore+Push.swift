@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KAMFaults
 import KAMProtocol
 
 extension SQLiteStore {
@@ -10,7 +11,9 @@ extension SQLiteStore {
         guard user.role.mayPush else { throw SyncError.pushForbidden(user.role) }
         let batch = try Self.prepare(request.records)
         let outcome = try await writer.write { db in
-            try Self.push(db, batch: batch, replica: request.replica, user: user)
+            let outcome = try Self.push(db, batch: batch, replica: request.replica, user: user)
+            CrashPoint.beforePushCommit.reach()
+            return outcome
         }
         logger.debug(
             "merged",

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KAMFaults
 import KAMProtocol
 
 extension SQLiteStore {
@@ -61,6 +62,7 @@ extension SQLiteStore {
                     sql: "INSERT INTO replicas (id, user_name, registered_at) VALUES (?, ?, ?)",
                     arguments: [replica.rawValue, user.name, Self.now()])
             }
+            CrashPoint.beforeRegisterCommit.reach()
         }
         return ReplicaRegistered(replica: replica, user: user.name)
     }

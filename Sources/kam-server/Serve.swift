@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import KAMFaults
 import KAMServer
 import Logging
 
@@ -18,6 +19,10 @@ extension KamServer {
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
+            if let name = CrashPoint.unknownArmedName {
+                throw ValidationError(
+                    "\(CrashPoint.environmentVariable)='\(name)' names no crash point: use one of \(CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")), or unset it")
+            }
         }
 
         func run() async throws {
@@ -30,6 +35,7 @@ extension KamServer {
                     "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")
             }
             logger.info("data directory", metadata: ["path": "\(directory.path)"])
+            if let point = CrashPoint.armed { logger.warning("crash point armed: this server kills itself there", metadata: ["point": "\(point.rawValue)"]) }
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()
             logger.info("stopped")
