@@ -17,16 +17,20 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var dataDirectory: URL
     public var maximumBodyBytes: Int
     public var maximumBatchRecords: Int
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
+    public var metricsToken: String?
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: URL,
-        maximumBodyBytes: Int = defaultMaximumBodyBytes, maximumBatchRecords: Int = defaultMaximumBatchRecords
+        maximumBodyBytes: Int = defaultMaximumBodyBytes, maximumBatchRecords: Int = defaultMaximumBatchRecords,
+        metricsToken: String? = nil
     ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumBatchRecords = maximumBatchRecords
+        self.metricsToken = metricsToken
     }
 
     /// The data folder: `explicit` if given, else `$KAM_SERVER_DATA`, else

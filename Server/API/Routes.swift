@@ -10,8 +10,9 @@ struct Routes {
 
     func add(to router: Router<KAMRequestContext>) {
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
-        router.get("/metrics") { _, _ in
-            Response(
+        router.get("/metrics") { request, _ in
+            try MetricsAccess(token: configuration.metricsToken).check(request)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }

@@ -17,6 +17,9 @@ extension KamServer {
         @Option(help: "The port to listen on (0 picks a free one).")
         var port = ServerConfiguration.defaultPort
 
+        @Option(help: "Close /metrics to requests without 'Authorization: Bearer TOKEN' (default: $KAM_METRICS_TOKEN; open when neither is set).")
+        var metricsToken: String?
+
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
             if let name = CrashPoint.unknownArmedName {
@@ -28,7 +31,10 @@ extension KamServer {
         func run() async throws {
             let logger = bootstrapLogging(options.logLevel)
             let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
-            let configuration = ServerConfiguration(host: host, port: port, dataDirectory: directory)
+            let environment = ProcessInfo.processInfo.environment
+            let configuration = ServerConfiguration(
+                host: host, port: port, dataDirectory: directory,
+                metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
             let store = try openStore(directory, logger: logger)
             if try await store.users().isEmpty {
                 logger.notice(
