@@ -183,7 +183,7 @@ public struct SyncEngine: Sendable {
     /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
     func pull(since cursor: UInt64, settings: ReplicaSettings, summary: inout SyncSummary) async throws -> PullPage {
         try await call(
-            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none,
+            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)", body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
             if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true { return try PullPage(binary: result.body) }

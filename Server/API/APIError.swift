@@ -70,6 +70,8 @@ extension APIError {
             self = APIError(.conflict, code: "replica-not-registered", message: error.description)
         case .replicaOfAnotherUser:
             self = APIError(.forbidden, code: "replica-of-another-user", message: error.description)
+        case .replicaRevoked:
+            self = APIError(.forbidden, code: "replica-revoked", message: error.description)
         case .history(let violation):
             self = APIError(violation.code == "replica-reused-counter" ? .conflict : .forbidden, code: violation.code, message: error.description)
         case .invalidValue:

@@ -47,6 +47,7 @@ struct Routes {
                 .contentTooLarge, code: "batch-too-large",
                 message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
         }
+        try await store.admitReplica(push.replica, for: user)
         let acknowledgement = try await store.push(push, by: user)
         CrashPoint.afterPushCommit.reach()
         context.logger.info(
@@ -63,8 +64,15 @@ struct Routes {
     }
 
     /// A page of the change feed: binary for clients that ask for it in `Accept`, JSON otherwise.
+    /// A client that names its replica (`replica=`) is checked against revocation.
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
+        if let text = request.uri.queryParameters["replica"] {
+            guard let replica = ReplicaID(rawValue: String(text)) else {
+                throw APIError.badRequest("replica '\(text.prefix(80))' is not a replica id: 1 to 64 letters, digits, '-' or '_'")
+            }
+            try await store.admitReplica(replica, for: user)
+        }
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(SQLiteStore.maximumPullLimit))
         let page = try await store.pull(since: since, limit: Int(limit), for: user)

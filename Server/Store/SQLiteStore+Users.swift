@@ -55,8 +55,9 @@ extension SQLiteStore {
 
     public func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered {
         try await writer.write { db in
-            if let owner = try String.fetchOne(db, sql: "SELECT user_name FROM replicas WHERE id = ?", arguments: [replica.rawValue]) {
-                guard owner == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
+            if let row = try Row.fetchOne(db, sql: "SELECT user_name, revoked_at FROM replicas WHERE id = ?", arguments: [replica.rawValue]) {
+                guard row["user_name"] as String == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
+                guard row["revoked_at"] as Int64? == nil else { throw SyncError.replicaRevoked(replica) }
             } else {
                 try db.execute(
                     sql: "INSERT INTO replicas (id, user_name, registered_at) VALUES (?, ?, ?)",
@@ -65,5 +66,18 @@ extension SQLiteStore {
             CrashPoint.beforeRegisterCommit.reach()
         }
         return ReplicaRegistered(replica: replica, user: user.name)
+    }
+
+    public func replaceToken(name: String) async throws -> String {
+        let token = Token.generate()
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT revoked_at FROM users WHERE name = ?", arguments: [name]) else {
+                throw UserError.unknown(name)
+            }
+            guard row["revoked_at"] as Int64? == nil else { throw UserError.revoked(name) }
+            try db.execute(sql: "UPDATE users SET token_hash = ? WHERE name = ?", arguments: [Token.hash(token), name])
+        }
+        logger.info("token replaced", metadata: ["user": "\(name)"])
+        return token
     }
 }

@@ -108,6 +108,13 @@ extension SQLiteStore {
                 INSERT INTO sequence (id, value) VALUES (1, 0);
                 """)
         }
+        // Which laptops still sync, and which an administrator shut out.
+        migrator.registerMigration("v2-replica-revocation") { db in
+            try db.execute(sql: """
+                ALTER TABLE replicas ADD COLUMN last_seen_at INTEGER;
+                ALTER TABLE replicas ADD COLUMN revoked_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

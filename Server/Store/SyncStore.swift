@@ -11,12 +11,24 @@ public protocol SyncStore: Sendable {
     func users() async throws -> [User]
     /// Revokes a user's token; their replicas' past work stays.
     func revokeUser(name: String) async throws
+    /// Gives user `name` a new token, returned the only time it is shown, and
+    /// ends the old one. Their accounts and replicas stay theirs; a revoked
+    /// user stays revoked (``UserError/revoked(_:)``).
+    func replaceToken(name: String) async throws -> String
     /// The user holding `token`, unless it is unknown or revoked.
     func authenticate(token: String) async throws -> User?
 
     /// Binds a replica id to `user`. Registering the same id again for the same
-    /// user is a harmless retry.
+    /// user is a harmless retry; a revoked id stays revoked.
     func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered
+    /// Every replica, or only `user`'s, with its registration and last sync.
+    func replicas(user: String?) async throws -> [ReplicaInfo]
+    /// Shuts one replica (a lost or stolen laptop) out of pushes and pulls; the
+    /// user's other replicas and the replica's past work stay.
+    func revokeReplica(_ replica: ReplicaID) async throws
+    /// Checks that `replica` may sync as `user` (registered to them, not
+    /// revoked) and notes that it was seen, to the minute.
+    func admitReplica(_ replica: ReplicaID, for user: User) async throws
 
     /// Joins a batch of pushed states into the merged state (one transaction).
     func push(_ request: PushRequest, by user: User) async throws -> PushAcknowledgement
@@ -39,6 +51,8 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     case replicaNotRegistered(ReplicaID)
     /// The replica belongs to another user.
     case replicaOfAnotherUser(ReplicaID)
+    /// An administrator revoked the replica (a lost or stolen laptop).
+    case replicaRevoked(ReplicaID)
     /// A pushed state would forge history (or comes from a restored backup).
     case history(HistoryViolation)
     /// A pushed value breaks the record kind's schema.
@@ -56,6 +70,8 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
             "replica \(replica) is not registered: register it with POST /v1/replicas first"
         case .replicaOfAnotherUser(let replica):
             "replica \(replica) belongs to another user: each laptop registers its own replica"
+        case .replicaRevoked(let replica):
+            "replica \(replica) was revoked by an administrator (a lost or stolen laptop) and may no longer sync: start a new replica on this laptop with 'kam init' (ask an administrator for a new token if yours was replaced)"
         case .history(let violation):
             violation.description
         case .invalidValue(let kind, let id, let error):

@@ -159,6 +159,17 @@ struct APIContractTests {
         let pipeline = try api.decode(PipelineReport.self, try await api.call(.get, "/v1/reports/pipeline", as: "office", expect: .ok))
         #expect(pipeline.stages.first { $0.stage == .initial }?.accounts == 1)
 
+        // The pull may name its replica; a revoked replica (a stolen laptop) is shut out of pulls, pushes and registration.
+        try await api.call(.get, "/v1/sync/pull?replica=li-laptop", route: "/v1/sync/pull", as: "li", expect: .ok)
+        let stolen = ReplicaID(rawValue: "zhao-stolen")!
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: stolen), expect: .ok)
+        try await fixture.store.revokeReplica(stolen)
+        try await api.call(.get, "/v1/sync/pull?replica=zhao-stolen", route: "/v1/sync/pull", as: "zhao", expect: .forbidden, code: "replica-revoked")
+        try await api.call(.post, "/v1/sync/push", as: "zhao", json: PushRequest(replica: stolen, records: []), expect: .forbidden, code: "replica-revoked")
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: stolen), expect: .forbidden, code: "replica-revoked")
+        try await api.call(.get, "/v1/sync/pull?replica=li-laptop", route: "/v1/sync/pull", as: "zhao", expect: .forbidden, code: "replica-of-another-user")
+        try await api.call(.get, "/v1/sync/pull?replica=nowhere", route: "/v1/sync/pull", as: "zhao", expect: .conflict, code: "replica-not-registered")
+
         // A revoked token stops working at once.
         try await fixture.store.revokeUser(name: "wang")
         try await api.call(.get, "/v1/sync/pull", as: "wang", expect: .unauthorized, code: "unauthorized")
