@@ -74,6 +74,8 @@ public struct SyncEngine: Sendable {
     public var attempts = 4
     /// The first pause between tries; it doubles each time.
     public var backoff: Duration = .milliseconds(500)
+    /// The longest pause taken when a busy server asks for one (`Retry-After`).
+    public var maximumRetryAfter: Duration = .seconds(30)
 
     /// The field states asked for per pull request.
     public static let defaultPullLimit = 2_000
@@ -235,6 +237,11 @@ public struct SyncEngine: Sendable {
                     message: error?.error.message ?? String(decoding: result.body.prefix(200), as: UTF8.self))
                 guard result.status >= 500 || result.status == 429, attempt < attempts else { throw failure }
                 logger.notice("server busy, trying again", metadata: ["status": "\(result.status)", "attempt": "\(attempt)"])
+                if let asked = Self.retryAfter(result.headers["retry-after"], maximum: maximumRetryAfter) {
+                    try await Task.sleep(for: asked)
+                    pause *= 2
+                    continue
+                }
             } catch let error as TransportError {
                 guard error.isTransient, attempt < attempts else { throw SyncFailure.transport(error, attempts: attempt) }
                 logger.notice("no answer, trying again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
@@ -243,5 +250,12 @@ public struct SyncEngine: Sendable {
             pause *= 2
         }
         throw SyncFailure.badResponse("no attempt was made")
+    }
+
+    /// The pause a `Retry-After` header asks for, at most `maximum`; `nil` when
+    /// there is none or it is not a number of seconds (an HTTP date is not honoured).
+    public static func retryAfter(_ header: String?, maximum: Duration) -> Duration? {
+        guard let header, let seconds = UInt64(header.trimmingCharacters(in: .whitespaces)) else { return nil }
+        return min(.seconds(min(seconds, 86_400)), maximum)
     }
 }

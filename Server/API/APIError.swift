@@ -72,6 +72,8 @@ extension APIError {
             self = APIError(.forbidden, code: "replica-of-another-user", message: error.description)
         case .replicaRevoked:
             self = APIError(.forbidden, code: "replica-revoked", message: error.description)
+        case .tooManyReplicas:
+            self = APIError(.forbidden, code: "too-many-replicas", message: error.description)
         case .history(let violation):
             self = APIError(violation.code == "replica-reused-counter" ? .conflict : .forbidden, code: violation.code, message: error.description)
         case .invalidValue:

@@ -18,8 +18,10 @@ struct Routes {
         }
         let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(store: store))
         v1.post("replicas", use: registerReplica)
-        v1.post("sync/push", use: push)
-        v1.get("sync/pull", use: pull)
+        let sync = v1.group("sync").add(
+            middleware: BusyMiddleware<KAMRequestContext>(limit: configuration.maximumConcurrentSyncs, retryAfterSeconds: configuration.busyRetryAfterSeconds))
+        sync.post("push", use: push)
+        sync.get("pull", use: pull)
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
         v1.get("reports/pipeline") { _, context in try await store.pipeline(for: context.requireUser()) }
@@ -29,7 +31,7 @@ struct Routes {
         let user = try context.requireUser()
         let registration = try await request.decode(as: ReplicaRegistration.self, context: context)
         try Self.checkVersion(registration.protocolVersion)
-        let registered = try await store.registerReplica(registration.replica, for: user)
+        let registered = try await store.registerReplica(registration.replica, for: user, limit: configuration.maximumReplicasPerUser)
         CrashPoint.afterRegisterCommit.reach()
         context.logger.info("replica registered", metadata: ["replica": "\(registration.replica)"])
         return registered
@@ -40,13 +42,14 @@ struct Routes {
         guard user.role.mayPush else { throw APIError(SyncError.pushForbidden(user.role)) }
         var context = context
         context.maxUploadSize = configuration.maximumBodyBytes
-        let push = try await request.decode(as: PushRequest.self, context: context)
-        try Self.checkVersion(push.protocolVersion)
-        guard push.records.count <= configuration.maximumBatchRecords else {
-            throw APIError(
-                .contentTooLarge, code: "batch-too-large",
-                message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
+        let body = try await WireRequestDecoder.body(of: request, context: context)
+        // Counted before decoding, so an oversized batch costs a scan, not thousands of record states.
+        if let count = PushBatchScan.recordCount(in: body.readableBytesView, limit: configuration.maximumBatchRecords) {
+            try checkBatch(count, counted: true)
         }
+        let push = try WireRequestDecoder.decode(PushRequest.self, from: body)
+        try Self.checkVersion(push.protocolVersion)
+        try checkBatch(push.records.count, counted: false)
         try await store.admitReplica(push.replica, for: user)
         let acknowledgement = try await store.push(push, by: user)
         CrashPoint.afterPushCommit.reach()
@@ -61,6 +64,16 @@ struct Routes {
             push.fieldStateCount,
             PushAcknowledgementSummary(accepted: acknowledgement.accepted, refused: acknowledgement.refused.count, conflicts: acknowledgement.conflicts))
         return acknowledgement
+    }
+
+    /// Refuses a push of more records than a batch may carry; `counted` when
+    /// the scan stopped counting past the limit.
+    func checkBatch(_ count: Int, counted: Bool) throws {
+        guard count <= configuration.maximumBatchRecords else {
+            throw APIError(
+                .contentTooLarge, code: "batch-too-large",
+                message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(counted ? "more" : "\(count)"): send smaller batches")
+        }
     }
 
     /// A page of the change feed: binary for clients that ask for it in `Accept`, JSON otherwise.

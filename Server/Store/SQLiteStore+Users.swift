@@ -53,12 +53,15 @@ extension SQLiteStore {
         User(name: row["name"], role: Role(rawValue: row["role"]) ?? .office, createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }
 
-    public func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered {
+    public func registerReplica(_ replica: ReplicaID, for user: User, limit: Int) async throws -> ReplicaRegistered {
         try await writer.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT user_name, revoked_at FROM replicas WHERE id = ?", arguments: [replica.rawValue]) {
                 guard row["user_name"] as String == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
                 guard row["revoked_at"] as Int64? == nil else { throw SyncError.replicaRevoked(replica) }
             } else {
+                let active = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM replicas WHERE user_name = ? AND revoked_at IS NULL", arguments: [user.name]) ?? 0
+                guard active < limit else { throw SyncError.tooManyReplicas(user: user.name, limit: limit) }
                 try db.execute(
                     sql: "INSERT INTO replicas (id, user_name, registered_at) VALUES (?, ?, ?)",
                     arguments: [replica.rawValue, user.name, Self.now()])

@@ -18,9 +18,10 @@ public protocol SyncStore: Sendable {
     /// The user holding `token`, unless it is unknown or revoked.
     func authenticate(token: String) async throws -> User?
 
-    /// Binds a replica id to `user`. Registering the same id again for the same
-    /// user is a harmless retry; a revoked id stays revoked.
-    func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered
+    /// Binds a replica id to `user`, who may hold at most `limit` replicas that
+    /// are not revoked. Registering the same id again for the same user is a
+    /// harmless retry; a revoked id stays revoked.
+    func registerReplica(_ replica: ReplicaID, for user: User, limit: Int) async throws -> ReplicaRegistered
     /// Every replica, or only `user`'s, with its registration and last sync.
     func replicas(user: String?) async throws -> [ReplicaInfo]
     /// Shuts one replica (a lost or stolen laptop) out of pushes and pulls; the
@@ -53,6 +54,8 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     case replicaOfAnotherUser(ReplicaID)
     /// An administrator revoked the replica (a lost or stolen laptop).
     case replicaRevoked(ReplicaID)
+    /// The user already has as many replicas as the server allows.
+    case tooManyReplicas(user: String, limit: Int)
     /// A pushed state would forge history (or comes from a restored backup).
     case history(HistoryViolation)
     /// A pushed value breaks the record kind's schema.
@@ -72,6 +75,8 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
             "replica \(replica) belongs to another user: each laptop registers its own replica"
         case .replicaRevoked(let replica):
             "replica \(replica) was revoked by an administrator (a lost or stolen laptop) and may no longer sync: start a new replica on this laptop with 'kam init' (ask an administrator for a new token if yours was replaced)"
+        case .tooManyReplicas(let user, let limit):
+            "\(user) already has \(limit) registered replicas, the most this server allows: ask an administrator to revoke old laptops ('kam-server replica list --user \(user)', then 'kam-server replica revoke ID')"
         case .history(let violation):
             violation.description
         case .invalidValue(let kind, let id, let error):
@@ -81,5 +86,12 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unsupportedProtocolVersion(let version):
             "protocol version \(version) is not supported: this server speaks \(KAMProtocolVersion.supported.lowerBound)–\(KAMProtocolVersion.supported.upperBound); upgrade kam"
         }
+    }
+}
+
+extension SyncStore {
+    /// Binds a replica id to `user`, within the default replica limit.
+    public func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered {
+        try await registerReplica(replica, for: user, limit: ServerConfiguration.defaultMaximumReplicasPerUser)
     }
 }

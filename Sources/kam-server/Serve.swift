@@ -20,8 +20,16 @@ extension KamServer {
         @Option(help: "Close /metrics to requests without 'Authorization: Bearer TOKEN' (default: $KAM_METRICS_TOKEN; open when neither is set).")
         var metricsToken: String?
 
+        @Option(help: "The most pushes and pulls served at once; more are answered 429 with Retry-After.")
+        var maxConcurrentSyncs = ServerConfiguration.defaultMaximumConcurrentSyncs
+
+        @Option(help: "The most replicas (laptops) one user may have registered and not revoked.")
+        var maxReplicasPerUser = ServerConfiguration.defaultMaximumReplicasPerUser
+
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
+            guard maxConcurrentSyncs >= 1 else { throw ValidationError("--max-concurrent-syncs must be at least 1") }
+            guard maxReplicasPerUser >= 1 else { throw ValidationError("--max-replicas-per-user must be at least 1") }
             if let name = CrashPoint.unknownArmedName {
                 throw ValidationError(
                     "\(CrashPoint.environmentVariable)='\(name)' names no crash point: use one of \(CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")), or unset it")
@@ -33,7 +41,8 @@ extension KamServer {
             let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
             let environment = ProcessInfo.processInfo.environment
             let configuration = ServerConfiguration(
-                host: host, port: port, dataDirectory: directory,
+                host: host, port: port, dataDirectory: directory, maximumConcurrentSyncs: maxConcurrentSyncs,
+                maximumReplicasPerUser: maxReplicasPerUser,
                 metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
             let store = try openStore(directory, logger: logger)
             if try await store.users().isEmpty {

@@ -11,7 +11,8 @@ struct APIContractTests {
     static func makeApplication() async throws -> (some ApplicationProtocol, StoreFixture, Router<KAMRequestContext>) {
         let fixture = try await StoreFixture()
         let configuration = ServerConfiguration(
-            port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent"), maximumBodyBytes: 64 * 1024, maximumBatchRecords: 50)
+            port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent"), maximumBodyBytes: 64 * 1024, maximumBatchRecords: 50,
+            maximumReplicasPerUser: 3)
         let metrics = ServerMetrics()
         let router = buildRouter(configuration: configuration, store: fixture.store, metrics: metrics)
         let app = buildApplication(configuration: configuration, store: fixture.store, metrics: metrics)
@@ -169,6 +170,11 @@ struct APIContractTests {
         try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: stolen), expect: .forbidden, code: "replica-revoked")
         try await api.call(.get, "/v1/sync/pull?replica=li-laptop", route: "/v1/sync/pull", as: "zhao", expect: .forbidden, code: "replica-of-another-user")
         try await api.call(.get, "/v1/sync/pull?replica=nowhere", route: "/v1/sync/pull", as: "zhao", expect: .conflict, code: "replica-not-registered")
+        // At most three replicas per user here; the revoked one does not count.
+        for n in 1...3 {
+            try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: ReplicaID(rawValue: "zhao-\(n)")!), expect: .ok)
+        }
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: ReplicaID(rawValue: "zhao-4")!), expect: .forbidden, code: "too-many-replicas")
 
         // A revoked token stops working at once.
         try await fixture.store.revokeUser(name: "wang")
