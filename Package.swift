@@ -30,10 +30,13 @@ let package = Package(
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
         .target(name: "KAMProtocol", path: "Protocol", exclude: ["openapi.yaml"]),
+        // Named crash points for the crash tests (KAM_CRASH_AT); inert unless armed.
+        .target(name: "KAMFaults", path: "Faults"),
         .target(
             name: "KAMServer",
             dependencies: [
                 "KAMProtocol",
+                "KAMFaults",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -49,6 +52,7 @@ let package = Package(
             name: "KAMClient",
             dependencies: [
                 "KAMProtocol",
+                "KAMFaults",
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -66,6 +70,7 @@ let package = Package(
             name: "kam",
             dependencies: [
                 "KAMClient",
+                "KAMFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -75,6 +80,7 @@ let package = Package(
             name: "kam-server",
             dependencies: [
                 "KAMServer",
+                "KAMFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +152,7 @@ let package = Package(
                 "KAMClient",
                 "KAMServer",
                 "KAMTestSupport",
+                "KAMFaults",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -53,12 +53,13 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     let log: URL
 
-    init(binary: URL, data: URL) throws {
+    /// `extra` adds `serve` options, such as a larger `--max-concurrent-syncs`.
+    init(binary: URL, data: URL, extra: [String] = []) throws {
         port = try freePort()
         log = data.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = binary
-        process.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "warning"]
+        process.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "warning"] + extra
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

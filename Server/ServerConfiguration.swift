@@ -10,6 +10,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     public static let defaultMaximumBodyBytes = 16 * 1024 * 1024
     /// The most record states one push may carry.
     public static let defaultMaximumBatchRecords = 5_000
+    /// The most push and pull requests served at once; more are answered 429.
+    public static let defaultMaximumConcurrentSyncs = 32
+    /// The seconds a client refused as busy is told to wait (`Retry-After`).
+    public static let defaultBusyRetryAfterSeconds = 2
+    /// The most replicas (laptops) one user may have registered and not revoked.
+    public static let defaultMaximumReplicasPerUser = 20
 
     public var host: String
     public var port: Int
@@ -17,16 +23,31 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var dataDirectory: URL
     public var maximumBodyBytes: Int
     public var maximumBatchRecords: Int
+    /// Push and pull requests in flight beyond this are refused at once with
+    /// 429 `busy` and `Retry-After`, instead of queueing without bound.
+    public var maximumConcurrentSyncs: Int
+    /// The `Retry-After` of a 429 `busy` answer, in seconds.
+    public var busyRetryAfterSeconds: Int
+    /// Registering more replicas than this (revoked ones not counted) is refused.
+    public var maximumReplicasPerUser: Int
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
+    public var metricsToken: String?
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: URL,
-        maximumBodyBytes: Int = defaultMaximumBodyBytes, maximumBatchRecords: Int = defaultMaximumBatchRecords
+        maximumBodyBytes: Int = defaultMaximumBodyBytes, maximumBatchRecords: Int = defaultMaximumBatchRecords,
+        maximumConcurrentSyncs: Int = defaultMaximumConcurrentSyncs, busyRetryAfterSeconds: Int = defaultBusyRetryAfterSeconds,
+        maximumReplicasPerUser: Int = defaultMaximumReplicasPerUser, metricsToken: String? = nil
     ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumBatchRecords = maximumBatchRecords
+        self.maximumConcurrentSyncs = maximumConcurrentSyncs
+        self.busyRetryAfterSeconds = busyRetryAfterSeconds
+        self.maximumReplicasPerUser = maximumReplicasPerUser
+        self.metricsToken = metricsToken
     }
 
     /// The data folder: `explicit` if given, else `$KAM_SERVER_DATA`, else

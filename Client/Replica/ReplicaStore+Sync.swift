@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KAMFaults
 import KAMProtocol
 
 /// Field states waiting to be pushed, as one push request.
@@ -145,6 +146,7 @@ extension ReplicaStore {
                     sql: "INSERT INTO authors (replica, user_name) VALUES (?, ?) ON CONFLICT (replica) DO UPDATE SET user_name = excluded.user_name",
                     arguments: [replica.rawValue, user])
             }
+            CrashPoint.afterPullPageStored.reach()
             try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])
             return changed
         }

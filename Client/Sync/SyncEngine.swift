@@ -1,5 +1,6 @@
 import CompressNIO
 import Foundation
+import KAMFaults
 import KAMProtocol
 import Logging
 import NIOCore
@@ -79,6 +80,8 @@ public struct SyncEngine: Sendable {
     public var attempts = 4
     /// The first pause between tries; it doubles each time.
     public var backoff: Duration = .milliseconds(500)
+    /// The longest pause taken when a busy server asks for one (`Retry-After`).
+    public var maximumRetryAfter: Duration = .seconds(30)
 
     /// The field states asked for per pull request.
     public static let defaultPullLimit = 2_000
@@ -106,8 +109,10 @@ public struct SyncEngine: Sendable {
 
         while let batch = try store.pendingBatch(limit: pushBatch) {
             report(.pushing, summary.pushed)
+            CrashPoint.beforePushSend.reach()
             let acknowledgement: PushAcknowledgement = try await call(
                 "POST", "v1/sync/push", body: batch.request, settings: settings, summary: &summary)
+            CrashPoint.afterPushAnswer.reach()
             try store.acknowledge(batch, acknowledgement)
             summary.pushed += batch.count
             summary.refused += acknowledgement.refused.count
@@ -127,6 +132,7 @@ public struct SyncEngine: Sendable {
                 next?.cancel()
                 throw error
             }
+            CrashPoint.afterPullCommit.reach()
             logger.debug("pulled", metadata: ["records": "\(page.records.count)", "cursor": "\(page.cursor)"])
             guard let next else { break }
             report(.pulling, summary.pulled)
@@ -153,6 +159,7 @@ public struct SyncEngine: Sendable {
         let settings = try store.settings()
         let registered: ReplicaRegistered = try await call(
             "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
+        CrashPoint.afterRegisterAnswer.reach()
         try store.markRegistered(user: registered.user)
         return registered.user
     }
@@ -184,7 +191,7 @@ public struct SyncEngine: Sendable {
     /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
     func pull(since cursor: UInt64, settings: ReplicaSettings, summary: inout SyncSummary) async throws -> PullPage {
         try await call(
-            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)", body: Optional<PushRequest>.none,
+            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)", body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
             let page: PullPage
@@ -267,6 +274,11 @@ public struct SyncEngine: Sendable {
                     message: error?.error.message ?? String(decoding: result.body.prefix(200), as: UTF8.self))
                 guard result.status >= 500 || result.status == 429, attempt < attempts else { throw failure }
                 logger.notice("server busy, trying again", metadata: ["status": "\(result.status)", "attempt": "\(attempt)"])
+                if let asked = Self.retryAfter(result.headers["retry-after"], maximum: maximumRetryAfter) {
+                    try await Task.sleep(for: asked)
+                    pause *= 2
+                    continue
+                }
             } catch let error as TransportError {
                 guard error.isTransient, attempt < attempts else { throw SyncFailure.transport(error, attempts: attempt) }
                 logger.notice("no answer, trying again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
@@ -275,5 +287,12 @@ public struct SyncEngine: Sendable {
             pause *= 2
         }
         throw SyncFailure.badResponse("no attempt was made")
+    }
+
+    /// The pause a `Retry-After` header asks for, at most `maximum`; `nil` when
+    /// there is none or it is not a number of seconds (an HTTP date is not honoured).
+    public static func retryAfter(_ header: String?, maximum: Duration) -> Duration? {
+        guard let header, let seconds = UInt64(header.trimmingCharacters(in: .whitespaces)) else { return nil }
+        return min(.seconds(min(seconds, 86_400)), maximum)
     }
 }

@@ -72,6 +72,10 @@ extension APIError {
             self = APIError(.conflict, code: "replica-not-registered", message: error.description)
         case .replicaOfAnotherUser:
             self = APIError(.forbidden, code: "replica-of-another-user", message: error.description)
+        case .replicaRevoked:
+            self = APIError(.forbidden, code: "replica-revoked", message: error.description)
+        case .tooManyReplicas:
+            self = APIError(.forbidden, code: "too-many-replicas", message: error.description)
         case .history(let violation):
             self = APIError(violation.code == "replica-reused-counter" ? .conflict : .forbidden, code: violation.code, message: error.description)
         case .invalidValue:
@@ -80,8 +84,6 @@ extension APIError {
             self = .badRequest(error.description, code: "kind-mismatch")
         case .malformedRegister:
             self = .badRequest(error.description, code: "malformed-register")
-        case .tooManyReplicas:
-            self = APIError(.forbidden, code: "too-many-replicas", message: error.description)
         case .unsupportedProtocolVersion:
             self = .badRequest(error.description, code: "unsupported-protocol-version")
         }

@@ -18,8 +18,9 @@ public func buildApplication(
 /// The router alone, for tests and for the OpenAPI check.
 public func buildRouter(configuration: ServerConfiguration, service: SyncService, metrics: ServerMetrics) -> Router<KAMRequestContext> {
     let router = Router(context: KAMRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    // Outside the error middleware, so every answer is counted, errors from any middleware included.
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     Routes(service: service, metrics: metrics, configuration: configuration).add(to: router)
     return router

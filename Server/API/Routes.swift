@@ -1,4 +1,5 @@
 import Hummingbird
+import KAMFaults
 import KAMProtocol
 
 /// The HTTP API: sync under `/v1/sync`, registration, office queries, health and metrics.
@@ -9,15 +10,18 @@ struct Routes {
 
     func add(to router: Router<KAMRequestContext>) {
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
-        router.get("/metrics") { _, _ in
-            Response(
+        router.get("/metrics") { request, _ in
+            try MetricsAccess(token: configuration.metricsToken).check(request)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(service: service))
         v1.post("replicas", use: registerReplica)
-        v1.post("sync/push", use: push)
-        v1.get("sync/pull", use: pull)
+        let sync = v1.group("sync").add(
+            middleware: BusyMiddleware<KAMRequestContext>(limit: configuration.maximumConcurrentSyncs, retryAfterSeconds: configuration.busyRetryAfterSeconds))
+        sync.post("push", use: push)
+        sync.get("pull", use: pull)
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
         v1.get("reports/pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
@@ -27,7 +31,8 @@ struct Routes {
         let user = try context.requireUser()
         let registration = try await request.decode(as: ReplicaRegistration.self, context: context)
         try Self.checkVersion(registration.protocolVersion)
-        let registered = try await service.registerReplica(registration.replica, for: user)
+        let registered = try await service.registerReplica(registration.replica, for: user, limit: configuration.maximumReplicasPerUser)
+        CrashPoint.afterRegisterCommit.reach()
         context.logger.info("replica registered", metadata: ["replica": "\(registration.replica)"])
         return registered
     }
@@ -37,14 +42,17 @@ struct Routes {
         guard user.role.mayPush else { throw APIError(SyncError.pushForbidden(user.role)) }
         var context = context
         context.maxUploadSize = configuration.maximumBodyBytes
-        let push = try await request.decode(as: PushRequest.self, context: context)
-        try Self.checkVersion(push.protocolVersion)
-        guard push.records.count <= configuration.maximumBatchRecords else {
-            throw APIError(
-                .contentTooLarge, code: "batch-too-large",
-                message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(push.records.count): send smaller batches")
+        let body = try await WireRequestDecoder.body(of: request, context: context)
+        // Counted before decoding, so an oversized batch costs a scan, not thousands of record states.
+        if let count = PushBatchScan.recordCount(in: body.readableBytesView, limit: configuration.maximumBatchRecords) {
+            try checkBatch(count, counted: true)
         }
+        let push = try WireRequestDecoder.decode(PushRequest.self, from: body)
+        try Self.checkVersion(push.protocolVersion)
+        try checkBatch(push.records.count, counted: false)
+        try await service.admitReplica(push.replica, for: user)
         let acknowledgement = try await service.push(push, by: user)
+        CrashPoint.afterPushCommit.reach()
         context.logger.info(
             "push",
             metadata: [
@@ -58,12 +66,30 @@ struct Routes {
         return acknowledgement
     }
 
+    /// Refuses a push of more records than a batch may carry; `counted` when
+    /// the scan stopped counting past the limit.
+    func checkBatch(_ count: Int, counted: Bool) throws {
+        guard count <= configuration.maximumBatchRecords else {
+            throw APIError(
+                .contentTooLarge, code: "batch-too-large",
+                message: "a push may carry at most \(configuration.maximumBatchRecords) records, this one has \(counted ? "more" : "\(count)"): send smaller batches")
+        }
+    }
+
     /// A page of the change feed: binary for clients that ask for it in `Accept`, JSON otherwise.
+    /// A client that names its replica (`replica=`) is checked against revocation.
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
+        if let text = request.uri.queryParameters["replica"] {
+            guard let replica = ReplicaID(rawValue: String(text)) else {
+                throw APIError.badRequest("replica '\(text.prefix(80))' is not a replica id: 1 to 64 letters, digits, '-' or '_'")
+            }
+            try await service.admitReplica(replica, for: user)
+        }
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
         let page = try await service.pull(since: since, limit: Int(limit), for: user)
+        CrashPoint.afterPullRead.reach()
         metrics.pulled(records: page.records.count)
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])

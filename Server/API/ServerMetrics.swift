@@ -38,13 +38,32 @@ struct PushAcknowledgementSummary {
     var conflicts: Int
 }
 
-/// Counts every request by method, route and status.
+/// Counts every request by method, route template (never the raw path, so
+/// the labels stay few) and status; an unknown path counts as `NotFound`.
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let response = try await next(request, context)
-        metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // Only reached if something throws past the error middleware.
+            metrics.request(method: Self.method(request), route: Self.route(context), status: Int(APIError(error).status.code))
+            throw error
+        }
+        metrics.request(method: Self.method(request), route: Self.route(context), status: Int(response.status.code))
         return response
+    }
+
+    /// The standard methods by name; any other (a client may send anything) as `other`.
+    static func method(_ request: Request) -> String {
+        let standard: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+        return standard.contains(request.method.rawValue) ? request.method.rawValue : "other"
+    }
+
+    static func route(_ context: Context) -> String {
+        guard let path = context.endpointPath else { return "NotFound" }
+        return path.hasPrefix("/") || path == "NotFound" ? path : "/" + path
     }
 }

@@ -6,6 +6,11 @@ import KAMProtocol
 /// with `Content-Encoding: gzip`, within the size limit.
 public struct WireRequestDecoder: RequestDecoder {
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        try Self.decode(type, from: try await Self.body(of: request, context: context))
+    }
+
+    /// The request body, gunzipped when it was sent gzipped, within the size limit.
+    static func body(of request: Request, context: some RequestContext) async throws -> ByteBuffer {
         var request = request
         var body = try await request.collectBody(upTo: context.maxUploadSize)
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
@@ -20,6 +25,11 @@ public struct WireRequestDecoder: RequestDecoder {
                 throw APIError.badRequest("the body says it is gzip but is not valid gzip", code: "malformed-body")
             }
         }
+        return body
+    }
+
+    /// A body read as the wire format; a decoding error is a 400 `malformed-body`.
+    static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         do {
             return try WireFormat.decoder().decode(T.self, from: body)
         } catch let error as DecodingError {

@@ -54,6 +54,10 @@ public enum UserError: Error, Hashable, Sendable, CustomStringConvertible {
     case badName(String)
     case exists(String)
     case unknown(String)
+    /// The user is revoked: a new token would not work.
+    case revoked(String)
+    /// No replica has this id.
+    case unknownReplica(String)
 
     public var description: String {
         switch self {
@@ -63,6 +67,10 @@ public enum UserError: Error, Hashable, Sendable, CustomStringConvertible {
             "user '\(name)' already exists: pick another name, or revoke and re-add it to issue a new token"
         case .unknown(let name):
             "there is no user '\(name)': 'kam-server user list' shows who there is"
+        case .revoked(let name):
+            "user '\(name)' is revoked, and a revoked user stays revoked: add them again under a new name ('kam-server user add')"
+        case .unknownReplica(let id):
+            "there is no replica '\(id)': 'kam-server replica list' shows the replicas there are"
         }
     }
 }

@@ -27,12 +27,38 @@ struct SQLiteTransaction: SyncTransaction {
 
     // MARK: Replicas
 
-    func replicaOwner(_ replica: ReplicaID) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT user_name FROM replicas WHERE id = ?"), arguments: [replica.rawValue])
+    static let replicaColumns = "SELECT id, user_name, registered_at, last_seen_at, revoked_at FROM replicas"
+
+    static func replicaInfo(_ row: Row) -> ReplicaInfo? {
+        guard let id = ReplicaID(rawValue: row["id"]) else { return nil }
+        return ReplicaInfo(
+            id: id, user: row["user_name"], registeredAt: row["registered_at"], lastSeenAt: row["last_seen_at"], revokedAt: row["revoked_at"])
     }
 
-    func replicaCount(of user: String) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM replicas WHERE user_name = ?"), arguments: [user]) ?? 0
+    func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
+        try Row.fetchOne(db.cachedStatement(sql: "\(Self.replicaColumns) WHERE id = ?"), arguments: [id.rawValue]).flatMap(Self.replicaInfo)
+    }
+
+    func replicas(user: String?) throws -> [ReplicaInfo] {
+        let rows = if let user {
+            try Row.fetchAll(db, sql: "\(Self.replicaColumns) WHERE user_name = ? ORDER BY registered_at, id", arguments: [user])
+        } else {
+            try Row.fetchAll(db, sql: "\(Self.replicaColumns) ORDER BY user_name, registered_at, id")
+        }
+        return rows.compactMap(Self.replicaInfo)
+    }
+
+    func activeReplicaCount(of user: String) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM replicas WHERE user_name = ? AND revoked_at IS NULL"), arguments: [user]) ?? 0
+    }
+
+    func revokeReplica(_ replica: ReplicaID, at: Int64) throws {
+        try db.execute(sql: "UPDATE replicas SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at, replica.rawValue])
+    }
+
+    func markSeen(_ replica: ReplicaID, at: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE replicas SET last_seen_at = ? WHERE id = ?").execute(arguments: [at, replica.rawValue])
     }
 
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {

@@ -41,6 +41,16 @@ extension SQLiteStore {
         }
     }
 
+    public func replaceTokenHash(name: String, tokenHash: Data) async throws {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT revoked_at FROM users WHERE name = ?", arguments: [name]) else {
+                throw UserError.unknown(name)
+            }
+            guard row["revoked_at"] as Int64? == nil else { throw UserError.revoked(name) }
+            try db.execute(sql: "UPDATE users SET token_hash = ? WHERE name = ?", arguments: [tokenHash, name])
+        }
+    }
+
     static func user(_ row: Row) -> User {
         User(name: row["name"], role: Role(rawValue: row["role"]) ?? .office, createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }

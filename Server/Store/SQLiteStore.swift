@@ -135,6 +135,13 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Which laptops still sync, and which an administrator shut out.
+        migrator.registerMigration("v3-replica-revocation") { db in
+            try db.execute(sql: """
+                ALTER TABLE replicas ADD COLUMN last_seen_at INTEGER;
+                ALTER TABLE replicas ADD COLUMN revoked_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,9 @@ public protocol SyncStorage: Sendable {
     func revokeUser(name: String, at: Int64) async throws
     /// The user whose token hashes to `tokenHash`, unless revoked.
     func user(tokenHash: Data) async throws -> User?
+    /// Replaces a user's token hash; throws ``UserError/unknown(_:)`` or
+    /// ``UserError/revoked(_:)`` (a revoked user stays revoked).
+    func replaceTokenHash(name: String, tokenHash: Data) async throws
 
     /// Runs `body` in one write transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T
@@ -76,10 +79,12 @@ public struct RememberedRefusal: Sendable, Hashable {
 
 /// What storage reads inside a transaction.
 public protocol SyncReads {
-    /// The user `replica` is registered to, or `nil` if it never was.
-    func replicaOwner(_ replica: ReplicaID) throws -> String?
-    /// How many replicas are registered to `user`.
-    func replicaCount(of user: String) throws -> Int
+    /// The replica `id` as registered, or `nil` if it never was.
+    func replica(_ id: ReplicaID) throws -> ReplicaInfo?
+    /// Every replica, or only `user`'s, by user and registration.
+    func replicas(user: String?) throws -> [ReplicaInfo]
+    /// How many replicas are registered to `user` and not revoked.
+    func activeReplicaCount(of user: String) throws -> Int
     /// Every replica of `user` with the highest counter processed from it.
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64]
     /// The user each of `replicas` is registered to (every replica when `nil`).
@@ -114,6 +119,10 @@ public protocol SyncTransaction: SyncReads {
     func insertReplica(_ replica: ReplicaID, user: String, at: Int64) throws
     /// Records the highest counter processed from `replica`.
     func setHighestCounter(_ counter: UInt64, of replica: ReplicaID) throws
+    /// Shuts `replica` out from `at` on.
+    func revokeReplica(_ replica: ReplicaID, at: Int64) throws
+    /// Notes that `replica` synced at `at`.
+    func markSeen(_ replica: ReplicaID, at: Int64) throws
 
     /// Stores one register (the deletion register when `field` is `nil`) with
     /// a new sequence number.

@@ -16,8 +16,10 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     case kindMismatch(id: RecordID, stored: RecordKind, pushed: RecordKind)
     /// A pushed register is not a state a replica can hold (no value, but a history).
     case malformedRegister(kind: RecordKind, id: RecordID, field: String?)
+    /// An administrator revoked the replica (a lost or stolen laptop).
+    case replicaRevoked(ReplicaID)
     /// The user already has as many replicas as the server allows.
-    case tooManyReplicas(limit: Int)
+    case tooManyReplicas(user: String, limit: Int)
     /// The request speaks a protocol version this server does not.
     case unsupportedProtocolVersion(Int)
 
@@ -37,8 +39,10 @@ public enum SyncError: Error, Hashable, Sendable, CustomStringConvertible {
             "record \(id) appears in this push as a \(stored) and as a \(pushed): a record has one kind"
         case .malformedRegister(let kind, let id, let field):
             "\(kind) \(id)\(field.map { " field '\($0.prefix(40))'" } ?? " deletion"): a register without a value cannot be pushed; every pushed register holds the write that changed it"
-        case .tooManyReplicas(let limit):
-            "you already have \(limit) replicas (laptops) registered, the most the server allows: ask an administrator to revoke the ones no longer in use ('kam-server replica revoke')"
+        case .replicaRevoked(let replica):
+            "replica \(replica) was revoked by an administrator (a lost or stolen laptop) and may no longer sync: start a new replica on this laptop with 'kam init' (ask an administrator for a new token if yours was replaced)"
+        case .tooManyReplicas(let user, let limit):
+            "\(user) already has \(limit) registered replicas, the most this server allows: ask an administrator to revoke old laptops ('kam-server replica list --user \(user)', then 'kam-server replica revoke ID')"
         case .unsupportedProtocolVersion(let version):
             "protocol version \(version) is not supported: this server speaks \(KAMProtocolVersion.supported.lowerBound)–\(KAMProtocolVersion.supported.upperBound); upgrade kam"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KAMFaults
 import KAMProtocol
 
 extension SyncService {
@@ -16,7 +17,9 @@ extension SyncService {
         let batch = try Self.prepare(request.records)
         let replica = request.replica
         let outcome = try await storage.write { tx in
-            try PushMerge(tx: tx, user: user, replica: replica).run(batch)
+            let outcome = try PushMerge(tx: tx, user: user, replica: replica).run(batch)
+            CrashPoint.beforePushCommit.reach()
+            return outcome
         }
         logger.debug(
             "merged",
@@ -71,8 +74,7 @@ struct PushMerge {
     let replica: ReplicaID
 
     func run(_ batch: [RecordState]) throws -> PushOutcome {
-        guard let owner = try tx.replicaOwner(replica) else { throw SyncError.replicaNotRegistered(replica) }
-        guard owner == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
+        _ = try SyncService.admitted(replica, for: user, tx)
         let highest = try tx.replicaCounters(of: user.name)
 
         // What the server holds of each record, the writes each adds, and

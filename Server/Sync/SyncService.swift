@@ -1,4 +1,5 @@
 import Foundation
+import KAMFaults
 import KAMProtocol
 import Logging
 
@@ -13,18 +14,14 @@ public struct SyncService: Sendable {
     public let limits: Limits
     let logger: Logger
 
-    /// The bounds the service keeps every user within.
+    /// The bounds the service keeps every request within.
     public struct Limits: Sendable, Hashable {
-        /// The most replicas (laptops) one user may register.
-        public var replicasPerUser: Int
         /// The largest pull page, in field states.
         public var pullPage: Int
 
-        public static let defaultReplicasPerUser = 20
         public static let defaultPullPage = 10_000
 
-        public init(replicasPerUser: Int = defaultReplicasPerUser, pullPage: Int = defaultPullPage) {
-            self.replicasPerUser = replicasPerUser
+        public init(pullPage: Int = defaultPullPage) {
             self.pullPage = pullPage
         }
     }
@@ -62,21 +59,76 @@ public struct SyncService: Sendable {
         try await storage.user(tokenHash: Token.hash(token))
     }
 
+    /// Gives user `name` a new token, returned the only time it is shown, and
+    /// ends the old one. Their accounts and replicas stay theirs; a revoked
+    /// user stays revoked (``UserError/revoked(_:)``).
+    public func replaceToken(name: String) async throws -> String {
+        let token = Token.generate()
+        try await storage.replaceTokenHash(name: name, tokenHash: Token.hash(token))
+        logger.info("token replaced", metadata: ["user": "\(name)"])
+        return token
+    }
+
     // MARK: Replicas
 
-    /// Binds a replica id to `user`. Registering the same id again for the same
-    /// user is a harmless retry; a user has at most ``Limits/replicasPerUser``.
-    public func registerReplica(_ replica: ReplicaID, for user: User) async throws -> ReplicaRegistered {
-        let limit = limits.replicasPerUser
+    /// Binds a replica id to `user`, who may hold at most `limit` replicas that
+    /// are not revoked. Registering the same id again for the same user is a
+    /// harmless retry; a revoked id stays revoked.
+    public func registerReplica(
+        _ replica: ReplicaID, for user: User, limit: Int = ServerConfiguration.defaultMaximumReplicasPerUser
+    ) async throws -> ReplicaRegistered {
         try await storage.write { tx in
-            if let owner = try tx.replicaOwner(replica) {
-                guard owner == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
-                return
+            if let known = try tx.replica(replica) {
+                guard known.user == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
+                guard !known.isRevoked else { throw SyncError.replicaRevoked(replica) }
+            } else {
+                guard try tx.activeReplicaCount(of: user.name) < limit else {
+                    throw SyncError.tooManyReplicas(user: user.name, limit: limit)
+                }
+                try tx.insertReplica(replica, user: user.name, at: Self.now())
             }
-            guard try tx.replicaCount(of: user.name) < limit else { throw SyncError.tooManyReplicas(limit: limit) }
-            try tx.insertReplica(replica, user: user.name, at: Self.now())
+            CrashPoint.beforeRegisterCommit.reach()
         }
         return ReplicaRegistered(replica: replica, user: user.name)
+    }
+
+    /// Every replica, or only `user`'s, with its registration and last sync.
+    public func replicas(user: String?) async throws -> [ReplicaInfo] {
+        try await storage.read { tx in try tx.replicas(user: user) }
+    }
+
+    /// Shuts one replica (a lost or stolen laptop) out of pushes and pulls; the
+    /// user's other replicas and the replica's past work stay.
+    public func revokeReplica(_ replica: ReplicaID) async throws {
+        try await storage.write { tx in
+            guard try tx.replica(replica) != nil else { throw UserError.unknownReplica(replica.rawValue) }
+            try tx.revokeReplica(replica, at: Self.now())
+        }
+        logger.info("replica revoked", metadata: ["replica": "\(replica)"])
+    }
+
+    /// How stale a replica's last-seen time may get before a sync writes it again.
+    static let lastSeenResolution: Int64 = 60_000
+
+    /// Checks that `replica` may sync as `user` (registered to them, not
+    /// revoked) and notes that it was seen, to the minute: a read on most
+    /// calls, a write at most once a minute per replica.
+    public func admitReplica(_ replica: ReplicaID, for user: User) async throws {
+        let now = Self.now()
+        let stale = try await storage.read { tx in
+            let known = try Self.admitted(replica, for: user, tx)
+            return known.lastSeenAt.map { now - $0 >= Self.lastSeenResolution } ?? true
+        }
+        guard stale else { return }
+        try await storage.write { tx in try tx.markSeen(replica, at: now) }
+    }
+
+    /// The replica, if `user` may sync with it.
+    static func admitted(_ replica: ReplicaID, for user: User, _ reads: any SyncReads) throws -> ReplicaInfo {
+        guard let known = try reads.replica(replica) else { throw SyncError.replicaNotRegistered(replica) }
+        guard known.user == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
+        guard !known.isRevoked else { throw SyncError.replicaRevoked(replica) }
+        return known
     }
 
     // MARK: Pull

@@ -8,7 +8,7 @@ struct KamServer: AsyncParsableCommand {
         commandName: "kam-server",
         abstract: "The kam sync server: merges every rep's changes and answers the office.",
         version: "0.1.0 (protocol \(KAMProtocolVersion.current))",
-        subcommands: [Serve.self, UserCommand.self],
+        subcommands: [Serve.self, UserCommand.self, ReplicaCommand.self],
         defaultSubcommand: Serve.self
     )
 }

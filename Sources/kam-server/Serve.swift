@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import KAMFaults
 import KAMServer
 import Logging
 
@@ -16,20 +17,40 @@ extension KamServer {
         @Option(help: "The port to listen on (0 picks a free one).")
         var port = ServerConfiguration.defaultPort
 
+        @Option(help: "Close /metrics to requests without 'Authorization: Bearer TOKEN' (default: $KAM_METRICS_TOKEN; open when neither is set).")
+        var metricsToken: String?
+
+        @Option(help: "The most pushes and pulls served at once; more are answered 429 with Retry-After.")
+        var maxConcurrentSyncs = ServerConfiguration.defaultMaximumConcurrentSyncs
+
+        @Option(help: "The most replicas (laptops) one user may have registered and not revoked.")
+        var maxReplicasPerUser = ServerConfiguration.defaultMaximumReplicasPerUser
+
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
+            guard maxConcurrentSyncs >= 1 else { throw ValidationError("--max-concurrent-syncs must be at least 1") }
+            guard maxReplicasPerUser >= 1 else { throw ValidationError("--max-replicas-per-user must be at least 1") }
+            if let name = CrashPoint.unknownArmedName {
+                throw ValidationError(
+                    "\(CrashPoint.environmentVariable)='\(name)' names no crash point: use one of \(CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")), or unset it")
+            }
         }
 
         func run() async throws {
             let logger = bootstrapLogging(options.logLevel)
             let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
-            let configuration = ServerConfiguration(host: host, port: port, dataDirectory: directory)
+            let environment = ProcessInfo.processInfo.environment
+            let configuration = ServerConfiguration(
+                host: host, port: port, dataDirectory: directory, maximumConcurrentSyncs: maxConcurrentSyncs,
+                maximumReplicasPerUser: maxReplicasPerUser,
+                metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
             let service = try openService(directory, logger: logger)
             if try await service.users().isEmpty {
                 logger.notice(
                     "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")
             }
             logger.info("data directory", metadata: ["path": "\(directory.path)"])
+            if let point = CrashPoint.armed { logger.warning("crash point armed: this server kills itself there", metadata: ["point": "\(point.rawValue)"]) }
             let app = buildApplication(configuration: configuration, service: service, logger: logger)
             try await app.runService()
             logger.info("stopped")

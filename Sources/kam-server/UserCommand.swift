@@ -6,7 +6,7 @@ extension KamServer {
     struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "user", abstract: "Manage who may use the server.",
-            subcommands: [Add.self, List.self, Revoke.self])
+            subcommands: [Add.self, List.self, Token.self, Revoke.self])
     }
 }
 
@@ -44,6 +44,21 @@ extension KamServer.UserCommand {
                 let role = user.role.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
                 print("\(name)  \(role)  \(user.isRevoked ? "revoked" : "active")")
             }
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a user a new token (shown only once) and end the old one; their accounts and replicas stay theirs.",
+            discussion: "For a lost or stolen laptop: the laptop holds the old token. A revoked user stays revoked.")
+
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let token = try await openService(options).replaceToken(name: name)
+            print(token)
+            printError("'\(name)' has a new token, shown above only once; the old one no longer works, on any of their laptops. Each laptop they still use needs a new replica: 'kam init --token NEW' in a new home.")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KAMClient
+import KAMFaults
 import KAMProtocol
 
 /// Where the replica lives.
@@ -64,6 +65,11 @@ protocol KamCommand: AsyncParsableCommand {
 
 extension KamCommand {
     mutating func run() async throws {
+        if let name = CrashPoint.unknownArmedName {
+            throw fail(
+                "\(CrashPoint.environmentVariable)='\(name)' names no crash point: use one of \(CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")), or unset it",
+                code: .validationFailure)
+        }
         do {
             try await execute()
         } catch let error as ClientError {

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import KAMClient
+import KAMFaults
 import KAMProtocol
 import KAMServer
 import Logging
@@ -37,6 +39,22 @@ func freePort() throws -> Int {
 /// Runs a process to the end and returns its exit status, output and errors.
 @discardableResult
 func runProcess(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String, String) {
+    let finished = try runToEnd(executable, arguments, environment: extra)
+    return (finished.status, finished.out, finished.err)
+}
+
+/// How a process ended.
+struct Finished {
+    /// The exit status, or the signal when `killedBy` is set.
+    var status: Int32
+    /// The signal that ended it, if one did.
+    var killedBy: Int32?
+    var out: String
+    var err: String
+}
+
+/// Runs a process to the end and says how it ended.
+func runToEnd(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Finished {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -53,7 +71,9 @@ func runProcess(_ executable: URL, _ arguments: [String], environment extra: [St
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return Finished(
+        status: process.terminationStatus, killedBy: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
+        out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
 }
 
 /// A real kam-server process on a fixed loopback port, over a data folder
@@ -63,6 +83,8 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     private(set) var process: Process?
     private var logCount = 0
+    /// The log of the newest start.
+    private(set) var log: URL?
 
     init(directory: URL) throws {
         self.directory = directory
@@ -79,14 +101,19 @@ final class ServerProcess: @unchecked Sendable {
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Starts the server and waits (bounded) until it accepts connections.
-    func start() throws {
+    /// Starts the server and waits (bounded) until it accepts connections;
+    /// `crashAt` arms a crash point in it.
+    func start(crashAt point: CrashPoint? = nil) throws {
         logCount += 1
         let log = directory.appendingPathComponent("server-\(logCount).log")
+        self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = Binaries.url("kam-server")
         process.arguments = ["serve", "--data-dir", data.path, "--port", String(port)]
+        var environment = ProcessInfo.processInfo.environment
+        environment[CrashPoint.environmentVariable] = point?.rawValue
+        process.environment = environment
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -99,6 +126,28 @@ final class ServerProcess: @unchecked Sendable {
             usleep(20_000)
         }
         throw POSIXError(.ETIMEDOUT)
+    }
+
+    /// Waits (bounded, a guard against a hang) for the server to end by
+    /// itself, and says how it ended: `nil` if it did not, and was stopped.
+    func waitForEnd() -> (status: Int32, killedBy: Int32?, log: String)? {
+        guard let process else { return nil }
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        guard !process.isRunning else {
+            kill9()
+            return nil
+        }
+        process.waitUntilExit()
+        let text = log.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil, text)
+    }
+
+    /// The ids of the replicas the server's database holds.
+    func replicaIDs() throws -> [String] {
+        try DatabaseQueue(path: data.appendingPathComponent(SQLiteStore.fileName).path).read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM replicas")
+        }
     }
 
     /// `kill -9`, and wait for it to be gone.
@@ -139,6 +188,11 @@ struct LaptopProcess {
     @discardableResult
     func kam(_ arguments: [String]) throws -> (Int32, String, String) {
         try runProcess(Binaries.url("kam"), arguments + ["--home", home.path])
+    }
+
+    /// Runs `kam ARGUMENTS` with a crash point armed, and says how it ended.
+    func kam(_ arguments: [String], crashAt point: CrashPoint) throws -> Finished {
+        try runToEnd(Binaries.url("kam"), arguments + ["--home", home.path], environment: [CrashPoint.environmentVariable: point.rawValue])
     }
 
     /// Starts `kam ARGUMENTS` without waiting, to be killed.

@@ -11,7 +11,8 @@ struct APIContractTests {
     static func makeApplication() async throws -> (some ApplicationProtocol, StoreFixture, Router<KAMRequestContext>) {
         let fixture = try await StoreFixture()
         let configuration = ServerConfiguration(
-            port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent"), maximumBodyBytes: 64 * 1024, maximumBatchRecords: 50)
+            port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent"), maximumBodyBytes: 64 * 1024, maximumBatchRecords: 50,
+            maximumReplicasPerUser: 3)
         let metrics = ServerMetrics()
         let router = buildRouter(configuration: configuration, service: fixture.store, metrics: metrics)
         let app = buildApplication(configuration: configuration, service: fixture.store, metrics: metrics)
@@ -167,6 +168,22 @@ struct APIContractTests {
         try await api.call(.get, "/v1/accounts/nope", route: "/v1/accounts/{id}", as: "office", expect: .notFound, code: "not-found")
         let pipeline = try api.decode(PipelineReport.self, try await api.call(.get, "/v1/reports/pipeline", as: "office", expect: .ok))
         #expect(pipeline.stages.first { $0.stage == .initial }?.accounts == 1)
+
+        // The pull may name its replica; a revoked replica (a stolen laptop) is shut out of pulls, pushes and registration.
+        try await api.call(.get, "/v1/sync/pull?replica=li-laptop", route: "/v1/sync/pull", as: "li", expect: .ok)
+        let stolen = ReplicaID(rawValue: "zhao-stolen")!
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: stolen), expect: .ok)
+        try await fixture.store.revokeReplica(stolen)
+        try await api.call(.get, "/v1/sync/pull?replica=zhao-stolen", route: "/v1/sync/pull", as: "zhao", expect: .forbidden, code: "replica-revoked")
+        try await api.call(.post, "/v1/sync/push", as: "zhao", json: PushRequest(replica: stolen, records: []), expect: .forbidden, code: "replica-revoked")
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: stolen), expect: .forbidden, code: "replica-revoked")
+        try await api.call(.get, "/v1/sync/pull?replica=li-laptop", route: "/v1/sync/pull", as: "zhao", expect: .forbidden, code: "replica-of-another-user")
+        try await api.call(.get, "/v1/sync/pull?replica=nowhere", route: "/v1/sync/pull", as: "zhao", expect: .conflict, code: "replica-not-registered")
+        // At most three replicas per user here; the revoked one does not count.
+        for n in 1...3 {
+            try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: ReplicaID(rawValue: "zhao-\(n)")!), expect: .ok)
+        }
+        try await api.call(.post, "/v1/replicas", as: "zhao", json: ReplicaRegistration(replica: ReplicaID(rawValue: "zhao-4")!), expect: .forbidden, code: "too-many-replicas")
 
         // A revoked token stops working at once.
         try await fixture.store.revokeUser(name: "wang")

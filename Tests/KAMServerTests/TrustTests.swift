@@ -239,17 +239,4 @@ struct TrustTests {
             try await world.fixture.store.push(PushRequest(replica: world.li.clock.replica, records: [reused]), by: world.li.user)
         }
     }
-
-    @Test("a user has at most the configured number of replicas", arguments: Storage.all)
-    func replicaCap(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
-        let service = SyncService(storage: fixture.store.storage, limits: .init(replicasPerUser: 3))
-        let li = fixture.users["li"]!
-        for index in 0..<3 { _ = try await service.registerReplica(ReplicaID(rawValue: "li-\(index)")!, for: li) }
-        _ = try await service.registerReplica(ReplicaID(rawValue: "li-0")!, for: li)  // a retry is fine
-        await #expect(throws: SyncError.tooManyReplicas(limit: 3)) {
-            try await service.registerReplica(ReplicaID(rawValue: "li-3")!, for: li)
-        }
-        _ = try await service.registerReplica(ReplicaID(rawValue: "wang-0")!, for: fixture.users["wang"]!)
-    }
 }
