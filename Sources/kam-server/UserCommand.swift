@@ -58,7 +58,7 @@ extension KamServer.UserCommand {
         func run() async throws {
             let token = try await openService(options).replaceToken(name: name)
             print(token)
-            printError("'\(name)' has a new token, shown above only once; the old one no longer works, on any of their laptops. Each laptop they still use needs a new replica: 'kam init --token NEW' in a new home.")
+            printError("'\(name)' has a new token, shown above only once; the old one no longer works, on any of their laptops. On each laptop they still use, 'kam config --token -' takes the new one and keeps what the laptop holds.")
         }
     }
 
