@@ -141,9 +141,7 @@ public enum StateEncoding {
             let counter = try reader.varint()
             guard counter > 0 else { throw .zeroCounter }
             guard counter <= Dot.maximumCounter else { throw .counterOutOfRange }
-            let raw = try reader.zigzag()
-            guard Timestamp.validRange.contains(raw) else { throw .timeOutOfRange }
-            let at = Timestamp(rawValue: raw)
+            let at = Timestamp(rawValue: try reader.zigzag())
             siblings.append(Sibling(dot: Dot(replica: replica, counter: counter), value: try value(&reader, replicas), at: at))
         }
         let context = try reader.vector(replicas)
@@ -166,7 +164,6 @@ public enum StateEncodingError: Error, Hashable, Sendable, CustomStringConvertib
     case badText
     case zeroCounter
     case counterOutOfRange
-    case timeOutOfRange
     case trailingBytes
     case inconsistent(RegisterError)
 
@@ -181,7 +178,6 @@ public enum StateEncodingError: Error, Hashable, Sendable, CustomStringConvertib
         case .badText: "a text in the register is not UTF-8"
         case .zeroCounter: "a dot in the register has counter 0"
         case .counterOutOfRange: "a counter in the register is above \(Dot.maximumCounter)"
-        case .timeOutOfRange: "a time in the register is not between the years 1970 and 9999"
         case .trailingBytes: "bytes follow the end of the register"
         case .inconsistent(let error): "the register is inconsistent: \(error)"
         }

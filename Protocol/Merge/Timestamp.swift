@@ -72,15 +72,11 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codab
     /// A laptop's clock can be wrong, but not by millennia.
     public static let validRange: ClosedRange<Int64> = 0...253_402_300_799_999
 
-    /// Reads a timestamp, refusing one outside ``validRange``.
+    /// Reads any whole number of milliseconds: what a stored or pulled state
+    /// holds is read as it is, and the schema check refuses a time outside
+    /// ``validRange`` where it is written (``RecordSchema/check(_:)``).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let raw = try container.decode(Int64.self)
-        guard Self.validRange.contains(raw) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\(raw) is not a time between the years 1970 and 9999 (milliseconds since 1970)")
-        }
-        rawValue = raw
+        rawValue = try decoder.singleValueContainer().decode(Int64.self)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -25,9 +25,15 @@ public enum FieldType: Hashable, Sendable {
     }
 
     /// Checks one value of the field `name`; `null` is checked by the schema.
-    public func check(_ value: FieldValue, field name: String) throws(DomainError) {
+    ///
+    /// `reading` checks only what reading the value needs (its type, its
+    /// choices, its shape): a value stored before a limit on text or time
+    /// existed still reads, while every value written is checked whole.
+    public func check(_ value: FieldValue, field name: String, reading: Bool = false) throws(DomainError) {
         switch (self, value) {
         case (_, .null):
+            return
+        case (.text, .text) where reading, (.timestamp, .integer) where reading:
             return
         case (.text(let limit, let multiline), .text(let string)):
             // Bytes first: counting characters of a huge string is the expensive part.
@@ -106,14 +112,15 @@ public struct RecordSchema: Hashable, Sendable {
 
     public func spec(_ name: String) -> FieldSpec? { fields.first { $0.name == name } }
 
-    /// Checks one value written to `field`.
-    public func check(field: String, value: FieldValue) throws(DomainError) {
+    /// Checks one value written to `field` (or, with `reading`, one read
+    /// from storage: see ``FieldType/check(_:field:reading:)``).
+    public func check(field: String, value: FieldValue, reading: Bool = false) throws(DomainError) {
         guard let spec = spec(field) else { throw .unknownField(kind: kind, field: field) }
         if value == .null {
             guard !spec.required else { throw .missingField(kind: kind, field: field) }
             return
         }
-        try spec.type.check(value, field: field)
+        try spec.type.check(value, field: field, reading: reading)
     }
 
     /// Checks every value a state holds, and that its counters and times are

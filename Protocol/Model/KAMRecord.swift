@@ -39,7 +39,7 @@ struct FieldReader {
         self.kind = kind
         self.values = values
         for (name, value) in values {
-            try kind.schema.check(field: name, value: value)
+            try kind.schema.check(field: name, value: value, reading: true)
         }
     }
 

@@ -3,11 +3,11 @@ import GRDB
 import KAMProtocol
 
 extension SQLiteStore {
-    public func accounts(matching query: AccountQuery, for user: User) async throws -> AccountList {
+    public func accounts(matching query: AccountQuery, in scope: AccessScope) async throws -> AccountList {
         let limit = min(max(query.limit, 1), AccountQuery.maximumLimit)
         let offset = max(query.offset, 0)
         return try await writer.read { db in
-            let (from, arguments) = Self.accountFilter(query, user: user)
+            let (from, arguments) = Self.accountFilter(query, scope: scope)
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
             var paged = arguments
             paged += ["limit": limit, "offset": offset]
@@ -18,9 +18,9 @@ extension SQLiteStore {
         }
     }
 
-    public func accountSummaries(for user: User) async throws -> [AccountSummary] {
+    public func accountSummaries(in scope: AccessScope) async throws -> [AccountSummary] {
         try await writer.read { db in
-            let (from, arguments) = Self.accountFilter(AccountQuery(), user: user)
+            let (from, arguments) = Self.accountFilter(AccountQuery(), scope: scope)
             let rows = try Row.fetchAll(db, sql: "SELECT a.*, \(Self.childConflicts) AS child_conflicts \(from)", arguments: arguments)
             return try rows.map(Self.summary)
         }
@@ -29,14 +29,14 @@ extension SQLiteStore {
     static let childConflicts =
         "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
 
-    /// The FROM and WHERE clauses that select the accounts of `query` that `user` may see.
-    static func accountFilter(_ query: AccountQuery, user: User) -> (String, StatementArguments) {
+    /// The FROM and WHERE clauses that select the accounts of `query` in `scope`.
+    static func accountFilter(_ query: AccountQuery, scope: AccessScope) -> (String, StatementArguments) {
         var clauses = ["a.kind = 'account'", "a.visible = 1"]
         var arguments: StatementArguments = [:]
         var from = "FROM records a"
-        if !user.role.seesAllAccounts {
+        if case .accessRows(let user) = scope {
             from += " JOIN account_access aa ON aa.account_id = a.id AND aa.user_name = :user"
-            arguments += ["user": user.name]
+            arguments += ["user": user]
         }
         if let stage = query.stage {
             clauses.append("a.stage = :stage")

@@ -3,7 +3,7 @@ import GRDB
 import KAMProtocol
 
 extension SQLiteStore {
-    /// The statement reading a page of `user`'s feed, `gap` changes behind.
+    /// The statement reading a page of the feed of `scope`, `gap` changes behind.
     ///
     /// Two plans, chosen by which reads fewer rows. Feed first (CROSS JOIN keeps
     /// the sequence index the outer loop): a page walks the changes from the
@@ -12,10 +12,10 @@ extension SQLiteStore {
     /// right for a rep with a few accounts on a busy server, where walking the
     /// feed would mostly read other reps' changes. Left to itself SQLite always
     /// takes the second, which made a large territory's bootstrap quadratic.
-    static func feedQuery(_ db: Database, user: User, gap: UInt64) throws -> String {
+    static func feedQuery(_ db: Database, scope: AccessScope, gap: UInt64) throws -> String {
         let columns = "SELECT fs.record_id, fs.field, fs.state, fs.seq, r.kind"
         let page = "WHERE fs.seq > :since ORDER BY fs.seq LIMIT :limit"
-        if user.role.seesAllAccounts {
+        guard case .accessRows(let user) = scope else {
             return "\(columns) FROM field_states fs CROSS JOIN records r ON r.id = fs.record_id \(page)"
         }
         // An account with its contacts, activities and history has a few dozen
@@ -24,7 +24,7 @@ extension SQLiteStore {
         let bound = gap / 32
         let accounts = bound == 0 ? 0 : try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM account_access WHERE user_name = ? LIMIT ?)"),
-            arguments: [user.name, Int64(min(bound, UInt64(Int64.max)))]) ?? 0
+            arguments: [user, Int64(min(bound, UInt64(Int64.max)))]) ?? 0
         if UInt64(accounts) < bound {
             return """
                 \(columns) FROM account_access aa JOIN records r ON r.account_id = aa.account_id

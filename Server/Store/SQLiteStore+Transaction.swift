@@ -63,7 +63,7 @@ struct SQLiteTransaction: SyncTransaction {
 
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {
         var result: [ReplicaID: UInt64] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, highest_counter FROM replicas WHERE user_name = ?"), arguments: [user]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, highest_counter FROM replicas WHERE user_name = ? AND revoked_at IS NULL"), arguments: [user]) {
             if let id = ReplicaID(rawValue: row["id"]) { result[id] = UInt64(max(0, row["highest_counter"] as Int64)) }
         }
         return result
@@ -247,10 +247,10 @@ struct SQLiteTransaction: SyncTransaction {
         try db.cachedStatement(sql: "UPDATE sequence SET value = ? WHERE id = 1").execute(arguments: [try Self.stored(sequence)])
     }
 
-    func feed(since: UInt64, limit: Int, user: User, gap: UInt64) throws -> [FeedRow] {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: try SQLiteStore.feedQuery(db, user: user, gap: gap)),
-            arguments: ["since": try Self.stored(since), "limit": limit, "user": user.name])
+    func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
+        var arguments: StatementArguments = ["since": try Self.stored(since), "limit": limit]
+        if case .accessRows(let user) = scope { arguments += ["user": user] }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: try SQLiteStore.feedQuery(db, scope: scope, gap: gap)), arguments: arguments)
         return rows.compactMap { row in
             guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { return nil }
             let field: String = row["field"]

@@ -27,10 +27,19 @@ public protocol SyncStorage: Sendable {
     /// Runs `body` in one read-only transaction (a consistent snapshot).
     func read<T: Sendable>(_ body: @escaping @Sendable (any SyncReads) throws -> T) async throws -> T
 
-    /// The account-list rows that match `query` among the accounts `user` may see.
-    func accounts(matching query: AccountQuery, for user: User) async throws -> AccountList
-    /// Every visible account `user` may see, for reports.
-    func accountSummaries(for user: User) async throws -> [AccountSummary]
+    /// The account-list rows that match `query` among the accounts in `scope`.
+    func accounts(matching query: AccountQuery, in scope: AccessScope) async throws -> AccountList
+    /// Every visible account in `scope`, for reports.
+    func accountSummaries(in scope: AccessScope) async throws -> [AccountSummary]
+}
+
+/// Which accounts a read covers: the access rule decides it, the storage
+/// only applies it.
+public enum AccessScope: Sendable, Hashable {
+    /// Every account.
+    case everything
+    /// The accounts `user` holds access rows for, and the records on them.
+    case accessRows(of: String)
 }
 
 /// A record as the server holds it.
@@ -85,7 +94,7 @@ public protocol SyncReads {
     func replicas(user: String?) throws -> [ReplicaInfo]
     /// How many replicas are registered to `user` and not revoked.
     func activeReplicaCount(of user: String) throws -> Int
-    /// Every replica of `user` with the highest counter processed from it.
+    /// Every replica of `user` that is not revoked, with the highest counter processed from it.
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64]
     /// The user each of `replicas` is registered to (every replica when `nil`).
     func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String]
@@ -105,10 +114,10 @@ public protocol SyncReads {
 
     /// The newest sequence number handed out.
     func sequence() throws -> UInt64
-    /// Up to `limit` feed rows above `since` in sequence order: every change
-    /// when `user` sees all accounts, else the changes on accounts they may
-    /// see. `gap` is how far `since` lies behind the newest sequence number.
-    func feed(since: UInt64, limit: Int, user: User, gap: UInt64) throws -> [FeedRow]
+    /// Up to `limit` feed rows above `since` in sequence order, of the
+    /// records in `scope`. `gap` is how far `since` lies behind the newest
+    /// sequence number.
+    func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow]
     /// The refusals remembered for these dots of one replica.
     func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal]
 }

@@ -11,6 +11,11 @@ import KAMProtocol
 /// Access is stored as rows (account, user), kept up to date from each
 /// account's merged state by ``holders(of:createdBy:)``.
 enum AccessRule {
+    /// The accounts `user` reads: every one, or those they hold access to.
+    static func scope(of user: User) -> AccessScope {
+        user.role.seesAllAccounts ? .everything : .accessRows(of: user.name)
+    }
+
     /// Whether `user` may see `account`.
     static func maySee(_ user: User, account: RecordID, _ reads: any SyncReads) throws -> Bool {
         if user.role.seesAllAccounts { return true }

@@ -78,14 +78,18 @@ struct PushMerge {
         let highest = try tx.replicaCounters(of: user.name)
 
         // What the server holds of each record, the writes each adds, and
-        // which of those it refused before (a re-sent batch).
+        // which of those it refused before (a re-sent batch). A record the
+        // user may not write is checked as if the server did not hold it, so
+        // no answer, error or refusal, tells anything about it.
         var stored: [RecordID: StoredRecord] = [:]
+        var hidden: Set<RecordID> = []
         var added: [RecordID: [Dot]] = [:]
         var refusedBefore: [RecordID: [RememberedRefusal]] = [:]
         for pushed in batch {
             let before = try tx.record(pushed.id)
             stored[pushed.id] = before
-            let dots = Self.newDots(in: pushed, stored: before.flatMap { $0.state.kind == pushed.kind ? $0.state : nil })
+            if let before, try !mayWrite(before) { hidden.insert(pushed.id) }
+            let dots = Self.newDots(in: pushed, stored: comparable(before, to: pushed, hidden: hidden))
             added[pushed.id] = dots
             var candidates: [ReplicaID: [UInt64]] = [:]
             for dot in dots where dot.counter <= highest[dot.replica, default: 0] { candidates[dot.replica, default: []].append(dot.counter) }
@@ -95,12 +99,13 @@ struct PushMerge {
         }
 
         // Nothing is merged from a push that forges history anywhere.
-        let check = HistoryCheck(
-            pusherReplicas: Set(highest.keys), highestCounters: highest,
-            refusedDots: Set(refusedBefore.values.joined().map(\.dot)))
         for pushed in batch {
-            let before = stored[pushed.id].flatMap { $0.state.kind == pushed.kind ? $0.state : nil }
-            if let violation = check.violation(in: pushed, stored: before) { throw SyncError.history(violation) }
+            let check = HistoryCheck(
+                pusherReplicas: Set(highest.keys), highestCounters: highest,
+                refusedDots: Set((refusedBefore[pushed.id] ?? []).map(\.dot)))
+            if let violation = check.violation(in: pushed, stored: comparable(stored[pushed.id], to: pushed, hidden: hidden)) {
+                throw SyncError.history(violation)
+            }
         }
 
         var sequence = try tx.sequence()
@@ -119,7 +124,7 @@ struct PushMerge {
                 outcome.acknowledgement.refused.append(earlier.sorted { $0.dot < $1.dot }[0].refusal)
                 continue
             }
-            if !dots.isEmpty, let refusal = try refusal(of: pushed, stored: before) {
+            if hidden.contains(pushed.id) || !dots.isEmpty, let refusal = try refusal(of: pushed, stored: before, hidden: hidden.contains(pushed.id)) {
                 outcome.acknowledgement.refused.append(refusal)
                 remember += dots.map { RememberedRefusal(dot: $0, record: pushed.id, refusal: refusal) }
                 continue
@@ -155,6 +160,22 @@ struct PushMerge {
         return outcome
     }
 
+    /// Whether `user` may write the record the server holds: the account
+    /// itself, or every account the record names.
+    func mayWrite(_ record: StoredRecord) throws -> Bool {
+        let accounts = RecordIndex.accounts(of: record.state)
+        guard !accounts.isEmpty else { return user.role.writesAllAccounts }
+        for account in accounts where try !AccessRule.mayWrite(user, account: account, tx) { return false }
+        return true
+    }
+
+    /// The stored state a pushed one is compared with: none for a record of
+    /// another kind or one the user may not write.
+    func comparable(_ stored: StoredRecord?, to pushed: RecordState, hidden: Set<RecordID>) -> RecordState? {
+        guard let stored, stored.state.kind == pushed.kind, !hidden.contains(pushed.id) else { return nil }
+        return stored.state
+    }
+
     /// The writes `pushed` adds to `stored`: its sibling dots the stored
     /// registers have not seen.
     static func newDots(in pushed: RecordState, stored: RecordState?) -> [Dot] {
@@ -166,16 +187,22 @@ struct PushMerge {
 
     /// Why `user` may not write `pushed`, or `nil` when they may. The
     /// messages never reveal a record or an owner the user may not see.
-    func refusal(of pushed: RecordState, stored: StoredRecord?) throws -> PushRefusal? {
+    func refusal(of pushed: RecordState, stored: StoredRecord?, hidden: Bool) throws -> PushRefusal? {
         func refuse(_ code: String, _ message: String, field: String? = nil) -> PushRefusal {
             PushRefusal(kind: pushed.kind, id: pushed.id, field: field, code: code, message: message)
         }
+        // Built from what was pushed alone: it tells nothing of the record held.
+        if hidden { return refuse("not-owner", Self.noAccess(pushed.kind, pushed.id, user: user)) }
         if let stored, stored.state.kind != pushed.kind {
             return refuse("id-taken", "the id \(pushed.id) cannot be used for this \(pushed.kind): create it again and it gets a new id")
         }
         let base = stored?.state ?? RecordState(kind: pushed.kind, id: pushed.id)
         let merged = base.joined(with: pushed)
 
+        // The shape of a share record's id is kept for share records.
+        if stored == nil, pushed.kind != .shareRecord, Self.hasShareRecordShape(pushed.id) {
+            return refuse("id-mismatch", "ids of the form ACCOUNT:PERIOD belong to share records: create the \(pushed.kind) again and it gets a new id")
+        }
         // A record is created only with its required fields.
         if stored == nil {
             for spec in pushed.kind.schema.fields where spec.required {
@@ -195,18 +222,19 @@ struct PushMerge {
                     "a share record's id is its account and period (ACCOUNT:PERIOD); \(pushed.id) does not match the record's own account and period")
             }
         }
-        // Provenance is the server's: a new author is the pushing user.
+        // Provenance is the server's: the author is written once, when the
+        // record is created, and it is the pushing user.
         if pushed.kind.schema.spec("author") != nil {
             let written = pushed["author"].siblings.filter { !base["author"].context.covers($0.dot) }
-            if written.contains(where: { $0.value != .text(user.name) && $0.value != .null }) {
-                return refuse("not-author", "the author of a new \(pushed.kind) is the user who pushes it (\(user.name)), not someone else", field: "author")
+            if stored != nil ? !written.isEmpty : written.contains(where: { $0.value != .text(user.name) }) {
+                return refuse("not-author", "the author of a \(pushed.kind) is the user who created it (\(user.name) for a new one), and it never changes", field: "author")
             }
         }
         // The access rule.
         if pushed.kind == .account {
             guard let stored else { return nil }  // creating an account
             guard try AccessRule.mayWrite(user, account: pushed.id, tx) else {
-                return refuse("not-owner", Self.noAccess(pushed.id, user: user))
+                return refuse("not-owner", Self.noAccess(.account, pushed.id, user: user))
             }
             let ownerWritten = !pushed["owner"].siblingDots(notCoveredBy: stored.state["owner"].context).isEmpty
             if ownerWritten, !AccessRule.mayChangeOwner(user) {
@@ -226,16 +254,22 @@ struct PushMerge {
                 return refuse("unknown-account", "account \(account) is not on the server: its creation was refused or not pushed yet")
             }
             guard exists, try AccessRule.mayWrite(user, account: account, tx) else {
-                return refuse("not-owner", Self.noAccess(account, user: user))
+                return refuse("not-owner", Self.noAccess(.account, account, user: user))
             }
         }
         return nil
     }
 
+    /// Whether `id` reads as `ACCOUNT:PERIOD`, the id of a share record.
+    static func hasShareRecordShape(_ id: RecordID) -> Bool {
+        guard let colon = id.rawValue.lastIndex(of: ":") else { return false }
+        return (try? Period(parsing: String(id.rawValue[id.rawValue.index(after: colon)...]))) != nil
+    }
+
     /// The one answer for an account that does not exist and one the user may
     /// not write, so a refusal reveals neither.
-    static func noAccess(_ account: RecordID, user: User) -> String {
-        "account \(account) is not yours (\(user.name)) to change, or not on the server: it may have been reassigned while you were offline. Ask a manager"
+    static func noAccess(_ kind: RecordKind, _ id: RecordID, user: User) -> String {
+        "\(kind) \(id) is not yours (\(user.name)) to change, or not on the server: it may have been reassigned while you were offline. Ask a manager"
     }
 
     /// Keeps an account's access rows equal to its holders; a user who gains

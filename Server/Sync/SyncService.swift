@@ -139,7 +139,7 @@ public struct SyncService: Sendable {
         return try await storage.read { tx in
             let current = try tx.sequence()
             guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
-            let rows = try tx.feed(since: since, limit: limit + 1, user: user, gap: current - since)
+            let rows = try tx.feed(since: since, limit: limit + 1, scope: AccessRule.scope(of: user), gap: current - since)
             let hasMore = rows.count > limit
             let page = rows.prefix(limit)
             var order: [RecordID] = []
@@ -171,7 +171,7 @@ public struct SyncService: Sendable {
 
     /// The accounts `user` may see that match `query`.
     public func accounts(matching query: AccountQuery, for user: User) async throws -> AccountList {
-        try await storage.accounts(matching: query, for: user)
+        try await storage.accounts(matching: query, in: AccessRule.scope(of: user))
     }
 
     /// One account with everything on it, or `nil` if `user` cannot see it:
@@ -191,6 +191,6 @@ public struct SyncService: Sendable {
 
     /// The pipeline over the accounts `user` may see.
     public func pipeline(for user: User) async throws -> PipelineReport {
-        PipelineReport(accounts: try await storage.accountSummaries(for: user))
+        PipelineReport(accounts: try await storage.accountSummaries(in: AccessRule.scope(of: user)))
     }
 }

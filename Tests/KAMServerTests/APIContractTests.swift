@@ -100,10 +100,13 @@ struct APIContractTests {
         try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentEncoding: "gzip"], body: ByteBuffer(string: "not gzip"), expect: .badRequest, code: "malformed-body")
         try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentEncoding: "br"], body: ByteBuffer(string: "{}"), expect: .unsupportedMediaType, code: "unsupported-encoding")
         // Counters past what a store holds and times outside 1970–9999 are refused, never trapped on.
-        for (counter, time) in [("9223372036854775808", "1795427400000"), ("18446744073709551615", "1795427400000"), ("5", "-9223372036854775808")] {
+        for (counter, time, code) in [
+            ("9223372036854775808", "1795427400000", "malformed-body"), ("18446744073709551615", "1795427400000", "malformed-body"),
+            ("5", "-9223372036854775808", "invalid-value"),
+        ] {
             let body = #"{"protocolVersion":1,"replica":"li-laptop","records":[{"kind":"account","id":"acct-x","fields":{"notes":{"s":[{"d":{"r":"li-laptop","c":COUNTER},"v":"x","t":TIME}],"vv":{"li-laptop":COUNTER}}}}]}"#
                 .replacingOccurrences(of: "COUNTER", with: counter).replacingOccurrences(of: "TIME", with: time)
-            try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentType: "application/json"], body: ByteBuffer(string: body), expect: .badRequest, code: "malformed-body")
+            try await api.call(.post, "/v1/sync/push", as: "li", headers: [.contentType: "application/json"], body: ByteBuffer(string: body), expect: .badRequest, code: code)
         }
 
         // Bad bodies: never a 5xx, never a partial write.

@@ -77,7 +77,16 @@ struct TrustTests {
             siblings: [Sibling<FieldValue>(dot: dot, value: .text(world.huawei.rawValue), at: Laptop.at)],
             context: VersionVector([wangsWrite.replica: wangsWrite.counter, dot.replica: dot.counter]))
         let forged = RecordState(kind: .contact, id: world.contact, fields: ["account": register])
-        let ack = try await world.fixture.store.push(PushRequest(replica: world.li.clock.replica, records: [forged]), by: world.li.user)
+        // Claiming to have seen wang's write reads as for an id the server does not hold: forged history.
+        await #expect(throws: SyncError.history(.unseenHistory(replica: wangsWrite.replica, counter: wangsWrite.counter, field: "account"))) {
+            try await world.fixture.store.push(PushRequest(replica: world.li.clock.replica, records: [forged]), by: world.li.user)
+        }
+        // Without the claim, the write is refused like any write to a record one may not change.
+        let plain = try Register(
+            siblings: [Sibling<FieldValue>(dot: world.li.clock.next(), value: .text(world.huawei.rawValue), at: Laptop.at)],
+            context: VersionVector([world.li.clock.replica: world.li.clock.counter]))
+        let move = RecordState(kind: .contact, id: world.contact, fields: ["account": plain])
+        let ack = try await world.fixture.store.push(PushRequest(replica: world.li.clock.replica, records: [move]), by: world.li.user)
         #expect(ack.refused.map(\.code) == ["not-owner"])
         #expect(!ack.refused[0].message.contains("wang") && !ack.refused[0].message.contains("王芳"))
         #expect(try await world.visible(to: "li")[world.contact] == nil, "the thief does not see the contact")
@@ -115,6 +124,28 @@ struct TrustTests {
         #expect(ack.refused.map(\.code) == ["not-author"])
         let seen = try await world.visible(to: "zhao")
         #expect(seen[forged] == nil && seen[own] != nil && seen[none] != nil)
+    }
+
+    @Test("an author is written once, when the record is created, by the user who pushes it", arguments: Storage.all)
+    func authorNeverChanges(_ storage: Storage) async throws {
+        var world = try await Territory(storage)
+        let visit = world.li.create(Activity(account: world.huawei, kind: .visit, date: try Day(parsing: "2026-11-30"), author: "li"))
+        #expect(try await world.fixture.store.push(world.li.pushRequest(), by: world.li.user).refused.isEmpty)
+        var zhao = try await world.fixture.laptop("zhao", replica: "zhao-laptop")
+        var cursor: UInt64 = 0
+        _ = try await world.fixture.sync(&zhao, cursor: &cursor)
+        zhao.write(visit, "author", .text("zhao"))
+        #expect(try await world.fixture.store.push(zhao.pushRequest(), by: zhao.user).refused.map(\.code) == ["not-author"])
+    }
+
+    @Test("ids of the form ACCOUNT:PERIOD are kept for share records", arguments: Storage.all)
+    func shareRecordShapeIsReserved(_ storage: Storage) async throws {
+        var world = try await Territory(storage)
+        let squatter = try Account(id: RecordID(rawValue: "\(world.baosteel.rawValue):2026-Q4")!, values: account("假", owner: "li").fieldValues)
+        world.li.create(squatter)
+        #expect(try await world.fixture.store.push(world.li.pushRequest(), by: world.li.user).refused.map(\.code) == ["id-mismatch"])
+        world.wang.create(try ShareRecord(account: world.baosteel, period: try Period(parsing: "2026-Q4"), customerSpend: Money(minorUnits: 100), ourSales: Money(minorUnits: 60)))
+        #expect(try await world.fixture.store.push(world.wang.pushRequest(), by: world.wang.user).refused.isEmpty)
     }
 
     @Test("a share record's id must be its own account and period", arguments: Storage.all)
@@ -183,7 +214,7 @@ struct TrustTests {
         // And a contact on an account that does not exist.
         world.li.create(Contact(account: RecordID(rawValue: "no-such-account")!, name: "张三"))
         let ack = try await world.fixture.store.push(world.li.pushRequest(), by: world.li.user)
-        #expect(Set(ack.refused.map(\.code)) == ["not-owner", "id-taken"])
+        #expect(Set(ack.refused.map(\.code)) == ["not-owner"])
         #expect(ack.refused.count == 3)
         for refusal in ack.refused {
             for secret in ["wang", "contact", "宝钢", "王芳"] { #expect(!refusal.message.contains(secret), "\(refusal.message)") }
@@ -192,6 +223,21 @@ struct TrustTests {
         let owned = try #require(ack.refused.first { $0.kind == .account })
         #expect(missing.message.replacingOccurrences(of: "no-such-account", with: "X")
             == owned.message.replacingOccurrences(of: world.baosteel.rawValue, with: "X"), "a missing account reads like one you may not write")
+
+        // Probing a hidden record with one of its own dots and a guessed value
+        // answers as for an id the server does not hold: a foreign dot, never
+        // a reused counter (which would tell the guess was wrong).
+        let wangsName = try #require(world.wang.states[world.contact]!["name"].siblings.first)
+        for guess in ["王芳", "李四"] {
+            let probe = RecordState(kind: .contact, id: world.contact, fields: [
+                "name": try Register(siblings: [Sibling<FieldValue>(dot: wangsName.dot, value: .text(guess), at: wangsName.at)], context: VersionVector(wangsName.dot))])
+            let unknown = RecordState(kind: .contact, id: RecordID(rawValue: "no-such-contact")!, fields: probe.fields)
+            for record in [probe, unknown] {
+                await #expect(throws: SyncError.history(.foreignDot(wangsName.dot, field: "name"))) {
+                    try await world.fixture.store.push(PushRequest(replica: world.li.clock.replica, records: [record]), by: world.li.user)
+                }
+            }
+        }
     }
 
     @Test("only a manager or an admin changes who owns an account", arguments: Storage.all)
