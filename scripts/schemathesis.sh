@@ -18,7 +18,8 @@ bin="$(swift build --show-bin-path)"
 data="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 token="$("$bin/kam-server" user add schemathesis --role admin --data-dir "$data" 2>/dev/null)"
-"$bin/kam-server" serve --data-dir "$data" --port "$port" --log-level warning 2>"$data/server.log" &
+# /metrics closed with the same token schemathesis sends, so its auth check holds there too.
+KAM_METRICS_TOKEN="$token" "$bin/kam-server" serve --data-dir "$data" --port "$port" --log-level warning 2>"$data/server.log" &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
