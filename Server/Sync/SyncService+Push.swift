@@ -79,8 +79,8 @@ struct PushMerge {
 
         // What the server holds of each record, the writes each adds, and
         // which of those it refused before (a re-sent batch). A record the
-        // user may not write is checked as if the server did not hold it, so
-        // no answer, error or refusal, tells anything about it.
+        // user may not write is `hidden`: it is refused whatever its history
+        // says, so no answer tells anything of what the server holds.
         var stored: [RecordID: StoredRecord] = [:]
         var hidden: Set<RecordID> = []
         var added: [RecordID: [Dot]] = [:]
@@ -89,7 +89,7 @@ struct PushMerge {
             let before = try tx.record(pushed.id)
             stored[pushed.id] = before
             if let before, try !mayWrite(before) { hidden.insert(pushed.id) }
-            let dots = Self.newDots(in: pushed, stored: comparable(before, to: pushed, hidden: hidden))
+            let dots = Self.newDots(in: pushed, stored: comparable(before, to: pushed))
             added[pushed.id] = dots
             var candidates: [ReplicaID: [UInt64]] = [:]
             for dot in dots where dot.counter <= highest[dot.replica, default: 0] { candidates[dot.replica, default: []].append(dot.counter) }
@@ -103,7 +103,7 @@ struct PushMerge {
             let check = HistoryCheck(
                 pusherReplicas: Set(highest.keys), highestCounters: highest,
                 refusedDots: Set((refusedBefore[pushed.id] ?? []).map(\.dot)))
-            if let violation = check.violation(in: pushed, stored: comparable(stored[pushed.id], to: pushed, hidden: hidden)) {
+            if let violation = check.violation(in: pushed, stored: comparable(stored[pushed.id], to: pushed)), !hidden.contains(pushed.id) {
                 throw SyncError.history(violation)
             }
         }
@@ -126,7 +126,8 @@ struct PushMerge {
             }
             if hidden.contains(pushed.id) || !dots.isEmpty, let refusal = try refusal(of: pushed, stored: before, hidden: hidden.contains(pushed.id)) {
                 outcome.acknowledgement.refused.append(refusal)
-                remember += dots.map { RememberedRefusal(dot: $0, record: pushed.id, refusal: refusal) }
+                // Only the pusher's own writes: no one answers for another's replica.
+                remember += dots.filter { highest[$0.replica] != nil }.map { RememberedRefusal(dot: $0, record: pushed.id, refusal: refusal) }
                 continue
             }
             outcome.acknowledgement.accepted += pushed.fields.count + (pushed.existence.context.isEmpty ? 0 : 1)
@@ -169,10 +170,9 @@ struct PushMerge {
         return true
     }
 
-    /// The stored state a pushed one is compared with: none for a record of
-    /// another kind or one the user may not write.
-    func comparable(_ stored: StoredRecord?, to pushed: RecordState, hidden: Set<RecordID>) -> RecordState? {
-        guard let stored, stored.state.kind == pushed.kind, !hidden.contains(pushed.id) else { return nil }
+    /// The stored state a pushed one is compared with: none for a record of another kind.
+    func comparable(_ stored: StoredRecord?, to pushed: RecordState) -> RecordState? {
+        guard let stored, stored.state.kind == pushed.kind else { return nil }
         return stored.state
     }
 
