@@ -16,6 +16,10 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case noSuchValue(Int, count: Int)
     case unknownField(RecordKind, String)
     case nothingToChange
+    /// A reassignment from an owner to the same owner.
+    case sameOwner(String)
+    /// A move to the account the record is already on.
+    case alreadyOnAccount(String)
     /// No token was given anywhere `kam init` looks.
     case missingToken
     /// The token given (from where) was empty.
@@ -50,6 +54,10 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
             "there is no value \(index): --keep takes 1 to \(count), as 'kam conflicts' numbers them"
         case .unknownField(let kind, let field):
             "\(kind) has no field '\(field)': use one of \(kind.schema.fieldNames.joined(separator: ", "))"
+        case .alreadyOnAccount(let record):
+            "\(record) is on that account already: name the account it should move to"
+        case .sameOwner(let owner):
+            "--from and --to are both \(owner): name the rep the accounts go to with --to"
         case .nothingToChange:
             "nothing to change: give at least one field to set"
         case .missingToken:

@@ -137,7 +137,8 @@ extension Replica {
             let state = try ReplicaStore.loadRecord(db, id)!
             let records = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND id != ?", arguments: [id.rawValue, id.rawValue])
             do {
-                return try AccountDetail(account: state, records: records, authors: try Self.authors(db))
+                return try AccountDetail(
+                    account: state, records: records, authors: try Self.authors(db), ownerChanges: try ReplicaStore.ownerChanges(of: id, db))
             } catch let error as DomainError {
                 throw ClientError.domain(error)
             }

@@ -20,7 +20,9 @@ public struct ConflictReport: Hashable, Sendable, Codable {
     public var reviewFlags: [Flagged]
 }
 
-/// A push the server refused, kept until the user drops or redoes it.
+/// An edit the server did not accept, kept until the user drops it: refused
+/// by the server, or held back because its record left this laptop
+/// (reassigned, moved away) before it was sent.
 public struct Refusal: Hashable, Sendable, Codable {
     public var kind: RecordKind
     public var record: RecordID
@@ -28,6 +30,13 @@ public struct Refusal: Hashable, Sendable, Codable {
     public var code: String
     public var message: String
     public var at: Timestamp
+    /// The values that were not accepted, by field (`deleted` for a deletion).
+    public var edits: [String: FieldValue]
+    /// The account the record is on, and its name as this laptop knew it.
+    public var account: RecordID?
+    public var accountName: String?
+    /// Whether the record has left this laptop (the edit can only be handed over).
+    public var removed: Bool
 }
 
 /// What `kam status` shows.
@@ -145,12 +154,7 @@ extension Replica {
     public func status() throws -> ReplicaStatus {
         try store.read { db in
             let settings = try ReplicaStore.settings(db)
-            let refused = try Row.fetchAll(db, sql: "SELECT * FROM refusals ORDER BY at, record_id").map { row in
-                let field: String = row["field"]
-                return Refusal(
-                    kind: RecordKind(rawValue: row["kind"]) ?? .account, record: RecordID(rawValue: row["record_id"])!,
-                    field: field.isEmpty ? nil : field, code: row["code"], message: row["message"], at: Timestamp(rawValue: row["at"]))
-            }
+            let refused = try Self.refusals(db)
             return ReplicaStatus(
                 replica: settings.replica, server: settings.server.absoluteString, user: settings.user, registered: settings.registered,
                 pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field_states WHERE pending = 1") ?? 0,
@@ -163,26 +167,70 @@ extension Replica {
         }
     }
 
-    /// Forgets a refusal (the user accepts the server's word); returns how many were dropped.
-    @discardableResult
-    public func dropRefusals(record reference: String? = nil) throws -> Int {
-        try store.writer.write { db in
-            if let reference {
-                let (_, id) = try resolveRecordIn(db, reference)
-                try db.execute(sql: "DELETE FROM refusals WHERE record_id = ?", arguments: [id.rawValue])
-            } else {
-                try db.execute(sql: "DELETE FROM refusals")
-            }
-            return db.changesCount
+    /// The edits the server did not accept, oldest first: all of them, or
+    /// those of one record or account (by id, or the account's name or a
+    /// prefix of either, as for any account).
+    public func refusals(_ reference: String? = nil) throws -> [Refusal] {
+        try store.read { db in
+            let all = try Self.refusals(db)
+            guard let reference else { return all }
+            let ids = try refusalIDs(db, reference)
+            return all.filter { ids.contains($0.record) || $0.account.map(ids.contains) == true }
         }
     }
 
-    private func resolveRecordIn(_ db: Database, _ reference: String) throws -> (RecordKind, RecordID) {
-        if let id = RecordID(rawValue: reference.trimmingCharacters(in: .whitespaces)),
-            let row = try Row.fetchOne(db, sql: "SELECT record_id, kind FROM refusals WHERE record_id = ? LIMIT 1", arguments: [id.rawValue])
-        {
-            return (RecordKind(rawValue: row["kind"]) ?? .account, id)
+    static func refusals(_ db: Database) throws -> [Refusal] {
+        try Row.fetchAll(db, sql: "SELECT * FROM refusals ORDER BY at, record_id").map { row in
+            let field: String = row["field"]
+            let edits = (try? ReplicaStore.decode([String: FieldValue].self, Data((row["edits"] as String).utf8))) ?? [:]
+            return Refusal(
+                kind: RecordKind(rawValue: row["kind"]) ?? .account, record: RecordID(rawValue: row["record_id"])!,
+                field: field.isEmpty ? nil : field, code: row["code"], message: row["message"], at: Timestamp(rawValue: row["at"]),
+                edits: edits, account: (row["account_id"] as String?).flatMap(RecordID.init(rawValue:)), accountName: row["account_name"],
+                removed: row["removed"])
         }
-        return (.account, try Self.resolve(db, reference, kind: .account))
+    }
+
+    /// Forgets refused edits (all, or those of one record or account): the
+    /// user accepts the server's word. A record still on this laptop gets the
+    /// server's values back at the next sync. Returns how many were dropped.
+    @discardableResult
+    public func dropRefusals(record reference: String? = nil) throws -> Int {
+        try store.writer.write { db in
+            let dropped = try reference.map { try refusalIDs(db, $0) }
+            let rows = try Row.fetchAll(db, sql: "SELECT record_id, account_id, removed FROM refusals")
+            var count = 0
+            for row in rows {
+                let record = RecordID(rawValue: row["record_id"])!
+                let account = (row["account_id"] as String?).flatMap(RecordID.init(rawValue:))
+                if let dropped, !dropped.contains(record), !(account.map(dropped.contains) ?? false) { continue }
+                try db.execute(sql: "DELETE FROM refusals WHERE record_id = ?", arguments: [record.rawValue])
+                count += db.changesCount
+                let removed: Bool = row["removed"]
+                if !removed, try ReplicaStore.loadRecord(db, record) != nil {
+                    try db.execute(sql: "INSERT OR IGNORE INTO refetch (record_id) VALUES (?)", arguments: [record.rawValue])
+                }
+            }
+            return count
+        }
+    }
+
+    /// The ids a reference to refused edits names: a refused record's id, an
+    /// account a refused edit was on (by id or name, also once it has left
+    /// this laptop), or an account on this laptop.
+    private func refusalIDs(_ db: Database, _ reference: String) throws -> Set<RecordID> {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        if let id = RecordID(rawValue: text),
+            try Int.fetchOne(db, sql: "SELECT 1 FROM refusals WHERE record_id = ? LIMIT 1", arguments: [id.rawValue]) != nil
+        {
+            return [id]
+        }
+        if let account = try String.fetchOne(
+            db, sql: "SELECT account_id FROM refusals WHERE account_id = :t OR account_name = :t LIMIT 1", arguments: ["t": text]),
+            let id = RecordID(rawValue: account)
+        {
+            return [id]
+        }
+        return [try Self.resolve(db, reference, kind: .account)]
     }
 }

@@ -43,6 +43,22 @@ extension Replica {
         }
     }
 
+    /// Moves a contact to another account (a buyer changes company, or was
+    /// filed on the wrong account). The server takes it only from a user who
+    /// may write both accounts. Returns the account it moved to.
+    @discardableResult
+    public func moveContact(_ reference: String, to accountReference: String) throws -> RecordID {
+        let id = try store.read { db in try Self.resolve(db, reference, kind: .contact) }
+        let account = try resolveAccount(accountReference)
+        try store.edit { edit in
+            guard let state = try edit.state(id), state["account"].values != [.text(account.rawValue)] else {
+                throw ClientError.alreadyOnAccount(reference)
+            }
+            try edit.write(id, kind: .contact, "account", .text(account.rawValue))
+        }
+        return account
+    }
+
     /// Removes a contact.
     public func removeContact(_ reference: String) throws -> RecordID {
         let id = try store.read { db in try Self.resolve(db, reference, kind: .contact) }

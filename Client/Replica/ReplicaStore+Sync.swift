@@ -74,6 +74,13 @@ extension ReplicaStore {
     /// goes with the next push (where the server judges it on its own).
     public func acknowledge(_ batch: PendingBatch, _ acknowledgement: PushAcknowledgement) throws {
         try writer.write { db in
+            // A refused record with nothing settled here before was never on the server.
+            var newRecords: Set<RecordID> = []
+            for refusal in acknowledgement.refused where try Int.fetchOne(
+                db, sql: "SELECT 1 FROM field_states WHERE record_id = ? AND pending = 0 LIMIT 1", arguments: [refusal.id.rawValue]) == nil
+            {
+                newRecords.insert(refusal.id)
+            }
             for row in batch.rows {
                 try db.execute(
                     sql: "UPDATE field_states SET pending = 0 WHERE record_id = ? AND field = ? AND version = ?",
@@ -81,17 +88,26 @@ extension ReplicaStore {
             }
             let now = Timestamp.now().rawValue
             for refusal in acknowledgement.refused {
-                // The rest of a refused record would be refused too (its fields may span batches);
-                // a write made after the batch was read is newer than what was refused.
+                // The values refused, kept for the user: what the batch sent of the record, and the rest of its
+                // pending fields written before the batch was read (they would be refused too).
+                let sent = Set(batch.rows.filter { $0.record == refusal.id }.map(\.field))
+                let earlier = try String.fetchAll(
+                    db, sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1 AND own_dot <= ?",
+                    arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
+                var edits: [String: FieldValue] = [:]
+                var account: (id: RecordID?, name: String?) = (nil, nil)
+                if let state = try Self.loadRecord(db, refusal.id) {
+                    edits = Self.edits(of: state, fields: sent.union(earlier).sorted())
+                    account = try Self.account(of: state, db)
+                }
+                // A write made after the batch was read is newer than what was refused.
                 try db.execute(
                     sql: "UPDATE field_states SET pending = 0 WHERE record_id = ? AND pending = 1 AND own_dot <= ?",
                     arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
-                try db.execute(
-                    sql: """
-                        INSERT INTO refusals (record_id, field, kind, code, message, at) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (record_id, field) DO UPDATE SET code = excluded.code, message = excluded.message, at = excluded.at
-                        """,
-                    arguments: [refusal.id.rawValue, refusal.field ?? "", refusal.kind.rawValue, refusal.code, refusal.message, now])
+                try Self.keepRefusal(
+                    db, record: refusal.id, kind: refusal.kind, field: refusal.field, code: refusal.code, message: refusal.message,
+                    edits: edits, account: account.id, accountName: account.name, removed: false,
+                    newRecord: newRecords.contains(refusal.id), at: now)
             }
         }
     }
@@ -109,14 +125,17 @@ extension ReplicaStore {
     }
 
     /// Joins a pull page into the replica and stores its cursor, in one transaction.
-    /// Returns how many records changed here.
+    /// Returns how many records changed here and what left this laptop.
+    ///
+    /// A removal takes its record off this laptop; the edits to it the server
+    /// has not accepted stay listed as refusals, with their values.
     ///
     /// A record this replica cannot store (a value that fails its kind's
     /// checks, a field it does not know, an id already held by a record of
     /// another kind) stops the whole page with ``SyncFailure/unstorable(record:reason:)``:
     /// nothing of the page is stored and the cursor does not move past it.
     @discardableResult
-    public func apply(_ page: PullPage) throws -> Int {
+    public func apply(_ page: PullPage) throws -> AppliedPage {
         guard let cursor = Int64(exactly: page.cursor) else {
             throw SyncFailure.badResponse("the change feed's cursor \(page.cursor) is beyond what a replica can store")
         }
@@ -140,15 +159,18 @@ extension ReplicaStore {
                 if merged.kind == .account { accounts[merged.id] = merged }
                 changed += 1
             }
+            // Removals after the records: the server never sends a record both
+            // ways in one page, and a record still seen through another account
+            // must be judged by its state after the page.
+            let removed = try Self.apply(page.removals, db)
+            try Self.store(page.ownerChanges, db)
+            for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
+            for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
             for (account, known) in accounts { try Self.refreshFlags(db, account: account, known: known) }
-            for (replica, user) in page.authors {
-                try db.execute(
-                    sql: "INSERT INTO authors (replica, user_name) VALUES (?, ?) ON CONFLICT (replica) DO UPDATE SET user_name = excluded.user_name",
-                    arguments: [replica.rawValue, user])
-            }
+            try Self.storeAuthors(page.authors, db)
             CrashPoint.afterPullPageStored.reach()
             try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])
-            return changed
+            return AppliedPage(changed: changed, removed: removed)
         }
     }
 }

@@ -140,6 +140,29 @@ public struct ReplicaStore: Sendable {
                 CREATE INDEX records_flagged ON records(id) WHERE kind = 'account' AND visible = 1 AND flags != '[]';
                 """)
         }
+        // Territories: refused edits keep their values and their account's
+        // name (also once the account has left this laptop), dropped ones wait
+        // for the server's value, and accounts keep their owner history.
+        migrator.registerMigration("v3-territories") { db in
+            try db.execute(sql: """
+                ALTER TABLE refusals ADD COLUMN edits TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE refusals ADD COLUMN account_id TEXT;
+                ALTER TABLE refusals ADD COLUMN account_name TEXT;
+                ALTER TABLE refusals ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE refusals ADD COLUMN new_record INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE refetch (
+                    record_id TEXT PRIMARY KEY
+                ) WITHOUT ROWID;
+                CREATE TABLE owner_changes (
+                    account_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    by_user TEXT NOT NULL,
+                    from_owners TEXT NOT NULL,
+                    to_owners TEXT NOT NULL,
+                    PRIMARY KEY (account_id, at, by_user, from_owners, to_owners)
+                );
+                """)
+        }
         return migrator
     }
 }

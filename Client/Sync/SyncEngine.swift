@@ -17,6 +17,10 @@ public struct SyncSummary: Hashable, Sendable, Codable {
     public var newConflicts: Int = 0
     public var bytesSent: Int64 = 0
     public var bytesReceived: Int64 = 0
+    /// Accounts, or records on them, that left this laptop (reassigned,
+    /// moved away), with how many of this laptop's edits to each the server
+    /// did not accept.
+    public var removed: [RemovedAccount] = []
 }
 
 /// Where a sync is, for a progress line.
@@ -127,7 +131,9 @@ public struct SyncEngine: Sendable {
         while true {
             let next = page.hasMore ? Task { [self, cursor = page.cursor] in try await self.fetch(since: cursor, settings: settings) } : nil
             do {
-                summary.pulled += try store.apply(page)
+                let applied = try store.apply(page)
+                summary.pulled += applied.changed
+                summary.removed += applied.removed
             } catch {
                 next?.cancel()
                 throw error
@@ -141,9 +147,33 @@ public struct SyncEngine: Sendable {
             summary.bytesReceived += fetched.bytes.bytesReceived
             page = fetched.page
         }
+        try await fetchQueued(settings: settings, summary: &summary)
         try store.markSynced()
+        summary.removed = RemovedAccount.merged(summary.removed)
         summary.newConflicts = max(0, try replica.status().conflicts - conflictsBefore)
         return summary
+    }
+
+    /// Asks the server again for the records queued on this laptop: those
+    /// whose refused edits were dropped, and refused ones whose account left.
+    /// Each gets the server's state back, or leaves the laptop when the server
+    /// gives it no more.
+    func fetchQueued(settings: ReplicaSettings, summary: inout SyncSummary) async throws {
+        let queued = try store.recordsToFetch()
+        var start = 0
+        while start < queued.count {
+            let chunk = Array(queued[start..<min(start + FetchRequest.maximumIDs, queued.count)])
+            start += chunk.count
+            let answer: FetchAnswer
+            do {
+                answer = try await call(
+                    "POST", "v1/sync/fetch", body: FetchRequest(ids: chunk, replica: settings.replica), settings: settings, summary: &summary)
+            } catch SyncFailure.server(let status, _, _) where status == 404 || status == 405 {
+                logger.notice("the server cannot give records back yet (an older release): they wait for a newer one")
+                return
+            }
+            try store.replace(chunk, with: answer)
+        }
     }
 
     /// Registers this replica with the server and learns its user; a
@@ -191,7 +221,7 @@ public struct SyncEngine: Sendable {
     /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
     func pull(since cursor: UInt64, settings: ReplicaSettings, summary: inout SyncSummary) async throws -> PullPage {
         try await call(
-            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)", body: Optional<PushRequest>.none,
+            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)&protocol=\(KAMProtocolVersion.current)", body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
             let page: PullPage

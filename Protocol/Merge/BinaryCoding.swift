@@ -27,6 +27,12 @@ struct BinaryWriter {
         }
     }
 
+    /// A counted list of texts.
+    mutating func texts(_ strings: [String]) {
+        varint(UInt64(strings.count))
+        for string in strings { text(string) }
+    }
+
     mutating func field(_ value: FieldValue) {
         switch value {
         case .null: byte(0)
@@ -107,6 +113,13 @@ struct BinaryReader {
         position += length
         guard let string = String(validating: slice, as: UTF8.self) else { throw .badText }
         return string
+    }
+
+    /// A counted list of texts, as `BinaryWriter.texts(_:)` wrote it.
+    mutating func texts() throws(StateEncodingError) -> [String] {
+        var strings: [String] = []
+        for _ in 0..<(try count()) { strings.append(try text()) }
+        return strings
     }
 
     mutating func replica(_ replicas: [ReplicaID]) throws(StateEncodingError) -> ReplicaID {

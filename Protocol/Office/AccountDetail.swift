@@ -89,11 +89,15 @@ public struct AccountDetail: Hashable, Sendable, Codable {
     public var risks: [RelationshipRisk]
     /// Whether the account is caught in a delete-versus-edit conflict.
     public var deleted: Bool
+    /// Every change of the account's owner in the order the server took them: who, when, from whom, to whom.
+    public var ownerChanges: [OwnerChange]
 
     /// The detail of an account from its merged state and the merged states of
     /// its records. Deleted records are left out; records in a delete conflict
     /// are kept, with the conflict listed.
-    public init(account state: RecordState, records: [RecordState], authors: [ReplicaID: String]) throws(DomainError) {
+    public init(
+        account state: RecordState, records: [RecordState], authors: [ReplicaID: String], ownerChanges: [OwnerChange] = []
+    ) throws(DomainError) {
         account = try Account(state: state)
         let visible = records.filter { $0.status.isVisible }
         func typed<R: KAMRecord>(_: R.Type) -> [R] {
@@ -109,5 +113,6 @@ public struct AccountDetail: Hashable, Sendable, Codable {
         decline = DeclineSignal.evaluate(account: state.id, records: shareRecords).map(DeclineView.init)
         risks = RelationshipRisk.evaluate(contacts: contacts)
         deleted = !state.status.isVisible
+        self.ownerChanges = ownerChanges
     }
 }

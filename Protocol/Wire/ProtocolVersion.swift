@@ -6,9 +6,11 @@ import Foundation
 /// version it does not speak with `unsupported-protocol-version`, and the
 /// client tells the user to upgrade.
 public enum KAMProtocolVersion {
-    public static let current = 1
+    /// 2: pull pages carry removals (records that left the puller's sight)
+    /// and owner changes.
+    public static let current = 2
     /// The versions this build can read.
-    public static let supported: ClosedRange<Int> = 1...1
+    public static let supported: ClosedRange<Int> = 1...2
 }
 
 /// How the wire messages are written as JSON, the same on both sides.

@@ -17,8 +17,11 @@ extension PullPage {
     /// r  (kind id f (name register) × f  0 | 1 existence) × r   records
     /// ```
     ///
-    /// Registers are self-delimiting, so they are written in place.
+    /// Registers are self-delimiting, so they are written in place. From
+    /// protocol 2 on, two sections follow the records:
     /// ```
+    /// m  (kind id account reason k owner × k) × m                removals
+    /// c  (account at by k from × k  l to × l) × c                 owner changes
     /// ```
     public func binaryEncoded() -> Data {
         var writer = BinaryWriter()
@@ -46,6 +49,23 @@ extension PullPage {
                 writer.byte(1)
                 StateEncoding.write(record.existence, into: &writer)
             }
+        }
+        guard protocolVersion >= 2 else { return Data(writer.bytes) }
+        writer.varint(UInt64(removals.count))
+        for removal in removals {
+            writer.text(removal.kind.rawValue)
+            writer.text(removal.id.rawValue)
+            writer.text(removal.account.rawValue)
+            writer.text(removal.reason.rawValue)
+            writer.texts(removal.owners)
+        }
+        writer.varint(UInt64(ownerChanges.count))
+        for change in ownerChanges {
+            writer.text(change.account.rawValue)
+            writer.zigzag(change.at.rawValue)
+            writer.text(change.by)
+            writer.texts(change.from)
+            writer.texts(change.to)
         }
         return Data(writer.bytes)
     }
@@ -76,7 +96,24 @@ extension PullPage {
             let existence = try reader.byte() == 1 ? try StateEncoding.readExistence(from: &reader) : Register<Existence>()
             records.append(RecordState(kind: kind, id: id, fields: fields, existence: existence))
         }
+        var removals: [Removal] = []
+        var ownerChanges: [OwnerChange] = []
+        if version >= 2 {
+            for _ in 0..<(try reader.count()) {
+                guard let kind = RecordKind(rawValue: try reader.text()), let id = RecordID(rawValue: try reader.text()),
+                    let account = RecordID(rawValue: try reader.text()), let reason = Removal.Reason(rawValue: try reader.text())
+                else { throw .badRecord }
+                removals.append(Removal(kind: kind, id: id, account: account, reason: reason, owners: try reader.texts()))
+            }
+            for _ in 0..<(try reader.count()) {
+                guard let account = RecordID(rawValue: try reader.text()) else { throw .badRecord }
+                let at = Timestamp(rawValue: try reader.zigzag())
+                ownerChanges.append(OwnerChange(account: account, at: at, by: try reader.text(), from: try reader.texts(), to: try reader.texts()))
+            }
+        }
         guard reader.atEnd else { throw .trailingBytes }
-        self.init(records: records, authors: authors, cursor: cursor, hasMore: hasMore, protocolVersion: Int(version))
+        self.init(
+            records: records, authors: authors, cursor: cursor, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
+            protocolVersion: Int(version))
     }
 }

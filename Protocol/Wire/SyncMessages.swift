@@ -3,7 +3,9 @@ public struct ReplicaRegistration: Hashable, Sendable, Codable {
     public var protocolVersion: Int
     public var replica: ReplicaID
 
-    public init(replica: ReplicaID, protocolVersion: Int = KAMProtocolVersion.current) {
+    /// Sent as protocol 1 by default: the message is unchanged since, so a
+    /// server of any release takes it.
+    public init(replica: ReplicaID, protocolVersion: Int = 1) {
         self.protocolVersion = protocolVersion
         self.replica = replica
     }
@@ -35,7 +37,9 @@ public struct PushRequest: Hashable, Sendable, Codable {
     public var replica: ReplicaID
     public var records: [RecordState]
 
-    public init(replica: ReplicaID, records: [RecordState], protocolVersion: Int = KAMProtocolVersion.current) {
+    /// Sent as protocol 1 by default: the message is unchanged since, so a
+    /// server of any release takes it.
+    public init(replica: ReplicaID, records: [RecordState], protocolVersion: Int = 1) {
         self.protocolVersion = protocolVersion
         self.replica = replica
         self.records = records
@@ -105,9 +109,15 @@ public struct PullPage: Hashable, Sendable, Codable {
     public var cursor: UInt64
     /// Whether more changes lie above `cursor`.
     public var hasMore: Bool
+    /// Records that left the puller's sight: the laptop removes them
+    /// (protocol 2). A record is never both here and in `records`.
+    public var removals: [Removal]
+    /// Owner changes of the accounts the puller sees (protocol 2).
+    public var ownerChanges: [OwnerChange]
 
     public init(
         records: [RecordState], authors: [ReplicaID: String], cursor: UInt64, hasMore: Bool,
+        removals: [Removal] = [], ownerChanges: [OwnerChange] = [],
         protocolVersion: Int = KAMProtocolVersion.current
     ) {
         self.protocolVersion = protocolVersion
@@ -115,6 +125,58 @@ public struct PullPage: Hashable, Sendable, Codable {
         self.authors = authors
         self.cursor = cursor
         self.hasMore = hasMore
+        self.removals = removals
+        self.ownerChanges = ownerChanges
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion, records, authors, cursor, hasMore, removals, ownerChanges
+    }
+
+    /// Reads a page; a server on protocol 1 sends neither removals nor owner changes.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
+        records = try container.decode([RecordState].self, forKey: .records)
+        authors = try container.decode([ReplicaID: String].self, forKey: .authors)
+        cursor = try container.decode(UInt64.self, forKey: .cursor)
+        hasMore = try container.decode(Bool.self, forKey: .hasMore)
+        removals = try container.decodeIfPresent([Removal].self, forKey: .removals) ?? []
+        ownerChanges = try container.decodeIfPresent([OwnerChange].self, forKey: .ownerChanges) ?? []
+    }
+}
+
+/// Asks for the current state of some records: `POST /v1/sync/fetch`. A
+/// laptop that drops a refused edit fetches the record to put the server's
+/// value back.
+public struct FetchRequest: Hashable, Sendable, Codable {
+    public var protocolVersion: Int
+    public var ids: [RecordID]
+    /// The asking replica: a revoked one is refused, as for pushes and pulls.
+    public var replica: ReplicaID?
+
+    /// The most records one fetch may name.
+    public static let maximumIDs = 1_000
+
+    public init(ids: [RecordID], replica: ReplicaID? = nil, protocolVersion: Int = KAMProtocolVersion.current) {
+        self.protocolVersion = protocolVersion
+        self.ids = ids
+        self.replica = replica
+    }
+}
+
+/// The answer to a ``FetchRequest``: the named records the user may see.
+/// One that is missing is not on the server, or not the user's to see: the
+/// laptop removes it.
+public struct FetchAnswer: Hashable, Sendable, Codable {
+    public var protocolVersion: Int
+    public var records: [RecordState]
+    public var authors: [ReplicaID: String]
+
+    public init(records: [RecordState], authors: [ReplicaID: String], protocolVersion: Int = KAMProtocolVersion.current) {
+        self.protocolVersion = protocolVersion
+        self.records = records
+        self.authors = authors
     }
 }
 

@@ -5,6 +5,7 @@ import KAMProtocol
 extension ReplicaRegistered: ResponseEncodable {}
 extension PushAcknowledgement: ResponseEncodable {}
 extension PullPage: ResponseEncodable {}
+extension FetchAnswer: ResponseEncodable {}
 extension AccountList: ResponseEncodable {}
 extension AccountDetail: ResponseEncodable {}
 extension PipelineReport: ResponseEncodable {}

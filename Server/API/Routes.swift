@@ -22,6 +22,7 @@ struct Routes {
             middleware: BusyMiddleware<KAMRequestContext>(limit: configuration.maximumConcurrentSyncs, retryAfterSeconds: configuration.busyRetryAfterSeconds))
         sync.post("push", use: push)
         sync.get("pull", use: pull)
+        sync.post("fetch", use: fetch)
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
         v1.get("reports/pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
@@ -88,7 +89,10 @@ struct Routes {
         }
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
-        let page = try await service.pull(since: since, limit: Int(limit), for: user)
+        // A client that does not name its protocol speaks the first one: it gets no removals.
+        let version = Int(try Self.integer(request, "protocol", default: 1, range: 1...UInt64(Int.max)))
+        try Self.checkVersion(version)
+        let page = try await service.pull(since: since, limit: Int(limit), for: user, protocolVersion: version)
         CrashPoint.afterPullRead.reach()
         metrics.pulled(records: page.records.count)
         context.logger.info(
@@ -97,6 +101,21 @@ struct Routes {
             return try WireResponseEncoder.response(page.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
         }
         return try WireResponseEncoder().encode(page, from: request, context: context)
+    }
+
+    /// The current state of named records, for a laptop putting the server's value back.
+    func fetch(_ request: Request, context: KAMRequestContext) async throws -> FetchAnswer {
+        let user = try context.requireUser()
+        let body = try await WireRequestDecoder.body(of: request, context: context)
+        let fetch = try WireRequestDecoder.decode(FetchRequest.self, from: body)
+        try Self.checkVersion(fetch.protocolVersion)
+        if let replica = fetch.replica { try await service.admitReplica(replica, for: user) }
+        guard fetch.ids.count <= FetchRequest.maximumIDs else {
+            throw APIError(
+                .contentTooLarge, code: "batch-too-large",
+                message: "a fetch may name at most \(FetchRequest.maximumIDs) records, this one names \(fetch.ids.count): ask in smaller batches")
+        }
+        return try await service.fetch(fetch.ids, for: user)
     }
 
     func accounts(_ request: Request, context: KAMRequestContext) async throws -> AccountList {

@@ -25,16 +25,22 @@ extension SQLiteStore {
         let accounts = bound == 0 ? 0 : try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM account_access WHERE user_name = ? LIMIT ?)"),
             arguments: [user, Int64(min(bound, UInt64(Int64.max)))]) ?? 0
+        // A record is in scope when the user holds any account it names (more
+        // than one only while its account is in conflict).
         if UInt64(accounts) < bound {
             return """
-                \(columns) FROM account_access aa JOIN records r ON r.account_id = aa.account_id
+                \(columns) FROM account_access aa
+                JOIN record_accounts ra ON ra.account_id = aa.account_id JOIN records r ON r.id = ra.record_id
                 JOIN field_states fs ON fs.record_id = r.id WHERE aa.user_name = :user AND fs.seq > :since
-                ORDER BY fs.seq LIMIT :limit
+                GROUP BY fs.seq ORDER BY fs.seq LIMIT :limit
                 """
         }
         return """
             \(columns) FROM field_states fs CROSS JOIN records r ON r.id = fs.record_id
-            CROSS JOIN account_access aa ON aa.account_id = r.account_id AND aa.user_name = :user \(page)
+            WHERE fs.seq > :since AND EXISTS (
+                SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = :user
+                WHERE ra.record_id = fs.record_id)
+            ORDER BY fs.seq LIMIT :limit
             """
     }
 }

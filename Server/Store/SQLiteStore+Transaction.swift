@@ -124,10 +124,51 @@ struct SQLiteTransaction: SyncTransaction {
     func records(of account: RecordID) throws -> [RecordState] {
         try loadRecords(
             sql: """
-                SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
-                WHERE r.account_id = :account AND r.id != :account ORDER BY r.id
+                SELECT fs.record_id, fs.field, fs.state, r.kind FROM record_accounts ra
+                JOIN records r ON r.id = ra.record_id JOIN field_states fs ON fs.record_id = ra.record_id
+                WHERE ra.account_id = :account AND ra.record_id != :account ORDER BY ra.record_id
                 """,
             arguments: ["account": account.rawValue])
+    }
+
+    func roles(of users: Set<String>) throws -> [String: Role] {
+        var result: [String: Role] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT role FROM users WHERE name = ?")
+        for user in users {
+            if let role = try String.fetchOne(statement, arguments: [user]).flatMap(Role.init(rawValue:)) { result[user] = role }
+        }
+        return result
+    }
+
+    func recordsNaming(_ account: RecordID) throws -> [NamedRecord] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT r.id, r.kind, group_concat(other.account_id, char(10)) AS accounts FROM record_accounts ra
+                    JOIN records r ON r.id = ra.record_id JOIN record_accounts other ON other.record_id = ra.record_id
+                    WHERE ra.account_id = ? GROUP BY r.id ORDER BY r.id
+                    """),
+            arguments: [account.rawValue])
+        return rows.compactMap { row in
+            guard let id = RecordID(rawValue: row["id"]), let kind = RecordKind(rawValue: row["kind"]) else { return nil }
+            let accounts = (row["accounts"] as String? ?? "").split(separator: "\n").compactMap { RecordID(rawValue: String($0)) }
+            return NamedRecord(id: id, kind: kind, accounts: accounts.sorted())
+        }
+    }
+
+    func accountsNamed(by record: RecordID) throws -> [RecordID] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT account_id FROM record_accounts WHERE record_id = ?"), arguments: [record.rawValue]
+        ).compactMap(RecordID.init(rawValue:))
+    }
+
+    func recordsNamingSeveralAccounts() throws -> [RecordID] {
+        try String.fetchAll(db, sql: "SELECT record_id FROM record_accounts GROUP BY record_id HAVING COUNT(*) > 1 ORDER BY record_id")
+            .compactMap(RecordID.init(rawValue:))
+    }
+
+    func accountIDs() throws -> [RecordID] {
+        try String.fetchAll(db, sql: "SELECT id FROM records WHERE kind = 'account' ORDER BY id").compactMap(RecordID.init(rawValue:))
     }
 
     func shareRecords(of account: RecordID) throws -> [RecordState] {
@@ -175,6 +216,18 @@ struct SQLiteTransaction: SyncTransaction {
 
     func saveIndex(_ state: RecordState, createdBy: String) throws {
         let index = RecordIndex(state)
+        let named = Set(RecordIndex.accounts(of: state))
+        let held = Set(try String.fetchAll(
+            db.cachedStatement(sql: "SELECT account_id FROM record_accounts WHERE record_id = ?"), arguments: [state.id.rawValue]
+        ).compactMap(RecordID.init(rawValue:)))
+        for account in held.subtracting(named) {
+            try db.cachedStatement(sql: "DELETE FROM record_accounts WHERE record_id = ? AND account_id = ?")
+                .execute(arguments: [state.id.rawValue, account.rawValue])
+        }
+        for account in named.subtracting(held) {
+            try db.cachedStatement(sql: "INSERT INTO record_accounts (record_id, account_id) VALUES (?, ?)")
+                .execute(arguments: [state.id.rawValue, account.rawValue])
+        }
         try db.cachedStatement(
             sql: """
                 INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
@@ -215,22 +268,121 @@ struct SQLiteTransaction: SyncTransaction {
     }
 
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
+        // Registers and owner changes keep their order among each other.
         let keys = try Row.fetchAll(
             db,
             sql: """
-                SELECT fs.record_id, fs.field FROM field_states fs JOIN records r ON r.id = fs.record_id
-                WHERE r.account_id = ? ORDER BY fs.seq
+                SELECT fs.seq, fs.record_id, fs.field, NULL AS id FROM record_accounts ra JOIN field_states fs ON fs.record_id = ra.record_id
+                WHERE ra.account_id = :account
+                UNION ALL SELECT seq, NULL, NULL, id FROM owner_changes WHERE account_id = :account
+                ORDER BY 1
                 """,
-            arguments: [account.rawValue])
+            arguments: ["account": account.rawValue])
         var next = sequence
         for key in keys {
             next += 1
-            try db.execute(
-                sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
-                arguments: [try Self.stored(next), key["record_id"] as String, key["field"] as String])
+            if let id = key["id"] as Int64? {
+                try db.execute(sql: "UPDATE owner_changes SET seq = ? WHERE id = ?", arguments: [try Self.stored(next), id])
+            } else {
+                try db.execute(
+                    sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
+                    arguments: [try Self.stored(next), key["record_id"] as String, key["field"] as String])
+            }
         }
         return next
     }
+
+    func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64 {
+        let fields = try String.fetchAll(
+            db, sql: "SELECT field FROM field_states WHERE record_id = ? ORDER BY seq", arguments: [record.rawValue])
+        var next = sequence
+        for field in fields {
+            next += 1
+            try db.execute(
+                sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
+                arguments: [try Self.stored(next), record.rawValue, field])
+        }
+        return next
+    }
+
+    func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO removals (seq, user_name, record_id, kind, account_id, reason, owners) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            try Self.stored(sequence), user, removal.id.rawValue, removal.kind.rawValue, removal.account.rawValue,
+            removal.reason.rawValue, try Self.list(removal.owners),
+        ])
+    }
+
+    func addOwnerChange(_ change: OwnerChange, sequence: UInt64) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO owner_changes (seq, account_id, at, by_user, from_owners, to_owners) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            try Self.stored(sequence), change.account.rawValue, change.at.rawValue, change.by, try Self.list(change.from),
+            try Self.list(change.to),
+        ])
+    }
+
+    func setSetting(_ key: String, _ value: String) throws {
+        try db.execute(
+            sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
+    }
+
+    func setting(_ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+    }
+
+    func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT seq, record_id, kind, account_id, reason, owners FROM removals WHERE user_name = ? AND seq > ? ORDER BY seq LIMIT ?"),
+            arguments: [user, try Self.stored(since), limit])
+        return try rows.compactMap { row in
+            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]),
+                let account = RecordID(rawValue: row["account_id"]), let reason = Removal.Reason(rawValue: row["reason"])
+            else { return nil }
+            return Sequenced(
+                sequence: UInt64(row["seq"] as Int64),
+                change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try Self.list(row["owners"])))
+        }
+    }
+
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope) throws -> [Sequenced<OwnerChange>] {
+        let columns = "SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc"
+        let rows: [Row]
+        switch scope {
+        case .everything:
+            rows = try Row.fetchAll(
+                db.cachedStatement(sql: "\(columns) WHERE oc.seq > ? ORDER BY oc.seq LIMIT ?"), arguments: [try Self.stored(since), limit])
+        case .accessRows(let user):
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        \(columns) JOIN account_access aa ON aa.account_id = oc.account_id AND aa.user_name = ?
+                        WHERE oc.seq > ? ORDER BY oc.seq LIMIT ?
+                        """),
+                arguments: [user, try Self.stored(since), limit])
+        }
+        return try rows.map { Sequenced(sequence: UInt64($0["seq"] as Int64), change: try Self.ownerChange($0)) }
+    }
+
+    func ownerChanges(of account: RecordID) throws -> [OwnerChange] {
+        try Row.fetchAll(
+            db, sql: "SELECT account_id, at, by_user, from_owners, to_owners FROM owner_changes WHERE account_id = ? ORDER BY id",
+            arguments: [account.rawValue]
+        ).map(Self.ownerChange)
+    }
+
+    static func ownerChange(_ row: Row) throws -> OwnerChange {
+        OwnerChange(
+            account: RecordID(rawValue: row["account_id"]) ?? RecordID(rawValue: "unknown")!, at: Timestamp(rawValue: row["at"]),
+            by: row["by_user"], from: try list(row["from_owners"]), to: try list(row["to_owners"]))
+    }
+
+    /// A list of names as stored: JSON text.
+    static func list(_ names: [String]) throws -> String { String(decoding: try SQLiteStore.encode(names), as: UTF8.self) }
+    static func list(_ text: String) throws -> [String] { try SQLiteStore.decode([String].self, Data(text.utf8)) }
 
     func setFlags(_ flags: [String], of account: RecordID) throws {
         let text = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)

@@ -142,6 +142,54 @@ extension SQLiteStore {
                 ALTER TABLE replicas ADD COLUMN revoked_at INTEGER;
                 """)
         }
+        // Territories: every account a record names (a record whose account is
+        // in conflict is seen by the readers of each), removals and owner
+        // changes in the feed, and the access rule the access rows follow.
+        migrator.registerMigration("v4-territories") { db in
+            try db.execute(sql: """
+                CREATE TABLE record_accounts (
+                    record_id TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    PRIMARY KEY (record_id, account_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX record_accounts_account ON record_accounts(account_id, record_id);
+                CREATE TABLE removals (
+                    seq INTEGER PRIMARY KEY,
+                    user_name TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    owners TEXT NOT NULL
+                );
+                CREATE INDEX removals_user ON removals(user_name, seq);
+                CREATE TABLE owner_changes (
+                    id INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL UNIQUE,
+                    account_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    by_user TEXT NOT NULL,
+                    from_owners TEXT NOT NULL,
+                    to_owners TEXT NOT NULL
+                );
+                CREATE INDEX owner_changes_account ON owner_changes(account_id, id);
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                INSERT INTO settings (key, value) SELECT 'access-rule', '1' WHERE EXISTS (SELECT 1 FROM records);
+                INSERT INTO record_accounts (record_id, account_id) SELECT id, id FROM records WHERE kind = 'account';
+                """)
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO record_accounts (record_id, account_id) VALUES (?, ?)")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fs.record_id, fs.state FROM field_states fs JOIN records r ON r.id = fs.record_id WHERE fs.field = 'account' AND r.kind != 'account'")
+            while let row = try rows.next() {
+                let register = try StateEncoding.readField(row["state"])
+                for value in register.distinctValues {
+                    if let account = value.text { try insert.execute(arguments: [row["record_id"] as String, account]) }
+                }
+            }
+        }
         return migrator
     }
 }

@@ -72,6 +72,31 @@ public struct FeedRow: Sendable, Hashable {
     }
 }
 
+/// A record the server holds, with every account it names.
+public struct NamedRecord: Sendable, Hashable {
+    public var id: RecordID
+    public var kind: RecordKind
+    /// Every account the record names: more than one while its `account` is in conflict.
+    public var accounts: [RecordID]
+
+    public init(id: RecordID, kind: RecordKind, accounts: [RecordID]) {
+        self.id = id
+        self.kind = kind
+        self.accounts = accounts
+    }
+}
+
+/// A change of the feed that is not a register, with its sequence number.
+public struct Sequenced<Change: Sendable & Hashable>: Sendable, Hashable {
+    public var sequence: UInt64
+    public var change: Change
+
+    public init(sequence: UInt64, change: Change) {
+        self.sequence = sequence
+        self.change = change
+    }
+}
+
 /// A write the server refused, remembered by its dot so a re-sent batch gets
 /// the same answer.
 public struct RememberedRefusal: Sendable, Hashable {
@@ -107,6 +132,16 @@ public protocol SyncReads {
     func accessUsers(of account: RecordID) throws -> Set<String>
     /// Whether `user` has an access row for `account`.
     func hasAccess(_ user: String, to account: RecordID) throws -> Bool
+    /// The roles of these users (unknown names are left out).
+    func roles(of users: Set<String>) throws -> [String: Role]
+    /// Every record that names `account` (the account itself included), with all the accounts each names.
+    func recordsNaming(_ account: RecordID) throws -> [NamedRecord]
+    /// The id of every account the server holds.
+    func accountIDs() throws -> [RecordID]
+    /// The accounts `record` names (itself for an account); none for a record the server does not hold.
+    func accountsNamed(by record: RecordID) throws -> [RecordID]
+    /// Every record that names more than one account (its `account` is in conflict).
+    func recordsNamingSeveralAccounts() throws -> [RecordID]
     /// Every record of `account` other than the account itself, in id order.
     func records(of account: RecordID) throws -> [RecordState]
     /// The share records of `account`.
@@ -118,6 +153,14 @@ public protocol SyncReads {
     /// records in `scope`. `gap` is how far `since` lies behind the newest
     /// sequence number.
     func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow]
+    /// Up to `limit` removals for `user` above `since`, in sequence order.
+    func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>]
+    /// Up to `limit` owner changes above `since` of the accounts in `scope`, in sequence order.
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope) throws -> [Sequenced<OwnerChange>]
+    /// Every owner change of `account`, oldest first.
+    func ownerChanges(of account: RecordID) throws -> [OwnerChange]
+    /// A value the storage keeps for the policy (e.g. which access rule the access rows follow).
+    func setting(_ key: String) throws -> String?
     /// The refusals remembered for these dots of one replica.
     func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal]
 }
@@ -136,15 +179,27 @@ public protocol SyncTransaction: SyncReads {
     /// Stores one register (the deletion register when `field` is `nil`) with
     /// a new sequence number.
     func saveRegister(record: RecordID, field: String?, state: Data, sequence: UInt64) throws
-    /// Refreshes the row the office's queries read, derived from the merged state.
+    /// Refreshes the rows the office's queries and the feed's scope read,
+    /// derived from the merged state: the record's index row and the
+    /// accounts it names.
     func saveIndex(_ state: RecordState, createdBy: String) throws
     /// Gives `user` access to `account`.
     func grantAccess(_ user: String, to account: RecordID) throws
     /// Takes `user`'s access to `account` away.
     func revokeAccess(_ user: String, to account: RecordID) throws
-    /// Gives every register of `account` and its records a new sequence
-    /// number above `sequence`, in their old order; returns the last one.
+    /// Gives every register of `account` and of the records naming it, and
+    /// every owner change of it, a new sequence number above `sequence`, in
+    /// their old order; returns the last one.
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64
+    /// Gives every register of `record` a new sequence number above
+    /// `sequence`, in their old order; returns the last one.
+    func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64
+    /// Adds a removal for `user` to the feed.
+    func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws
+    /// Adds an owner change to the feed and the account's history.
+    func addOwnerChange(_ change: OwnerChange, sequence: UInt64) throws
+    /// Stores a value for the policy.
+    func setSetting(_ key: String, _ value: String) throws
     /// Stores an account's review flags.
     func setFlags(_ flags: [String], of account: RecordID) throws
     /// Records the newest sequence number handed out.

@@ -147,7 +147,12 @@ struct PushMerge {
             }
             let createdBy = before?.createdBy ?? user.name
             try tx.saveIndex(merged, createdBy: createdBy)
-            if merged.kind == .account { sequence = try updateAccess(merged, createdBy: createdBy, sequence: sequence) }
+            let access = AccessChanges(tx: tx)
+            if merged.kind == .account {
+                sequence = try access.account(merged, before: before?.state, createdBy: createdBy, by: user.name, sequence: sequence)
+            } else if let before {
+                sequence = try access.move(merged, before: before.state, sequence: sequence)
+            }
             for account in RecordIndex.accounts(of: merged) where touchedAccounts[account] == nil { touchedAccounts[account] = .some(nil) }
             if merged.kind == .account { touchedAccounts[merged.id] = merged }
         }
@@ -232,7 +237,17 @@ struct PushMerge {
         }
         // The access rule.
         if pushed.kind == .account {
-            guard let stored else { return nil }  // creating an account
+            guard let stored else {
+                // A rep creates accounts they own, or that nobody owns yet.
+                let owners = AccessRule.owners(of: merged)
+                if !AccessRule.mayChangeOwner(user), !owners.isEmpty, owners != [user.name] {
+                    return refuse(
+                        "owner-change",
+                        "a rep creates only accounts they own: create it with yourself (\(user.name)) as owner, or ask a manager to assign it",
+                        field: "owner")
+                }
+                return try unknownOwner(in: pushed, stored: nil)
+            }
             guard try AccessRule.mayWrite(user, account: pushed.id, tx) else {
                 return refuse("not-owner", Self.noAccess(.account, pushed.id, user: user))
             }
@@ -240,7 +255,7 @@ struct PushMerge {
             if ownerWritten, !AccessRule.mayChangeOwner(user) {
                 return refuse("owner-change", "only a manager or an admin changes who owns an account: ask one to reassign it", field: "owner")
             }
-            return nil
+            return try unknownOwner(in: pushed, stored: stored.state)
         }
         // A record joins the accounts it names and leaves the ones it named:
         // the user needs write access to every one of them.
@@ -260,6 +275,19 @@ struct PushMerge {
         return nil
     }
 
+    /// A refusal when `pushed` writes an owner who is no user of the server:
+    /// an account owned by a misspelt name would belong to nobody who can sign in.
+    func unknownOwner(in pushed: RecordState, stored: RecordState?) throws -> PushRefusal? {
+        let written = pushed["owner"].siblings.filter { sibling in !(stored?["owner"].context.covers(sibling.dot) ?? false) }
+        let names = Set(written.compactMap(\.value.text))
+        guard !names.isEmpty else { return nil }
+        let known = try tx.roles(of: names)
+        guard let unknown = names.sorted().first(where: { known[$0] == nil }) else { return nil }
+        return PushRefusal(
+            kind: pushed.kind, id: pushed.id, field: "owner", code: "unknown-owner",
+            message: "there is no user named \(unknown.prefix(100)) on the server: an account's owner is a user name ('kam-server user list' shows them); set the right one with 'kam account set --owner'")
+    }
+
     /// Whether `id` reads as `ACCOUNT:PERIOD`, the id of a share record.
     static func hasShareRecordShape(_ id: RecordID) -> Bool {
         guard let colon = id.rawValue.lastIndex(of: ":") else { return false }
@@ -270,18 +298,6 @@ struct PushMerge {
     /// not write, so a refusal reveals neither.
     static func noAccess(_ kind: RecordKind, _ id: RecordID, user: User) -> String {
         "\(kind) \(id) is not yours (\(user.name)) to change, or not on the server: it may have been reassigned while you were offline. Ask a manager"
-    }
-
-    /// Keeps an account's access rows equal to its holders; a user who gains
-    /// access gets the account's whole history in their next pull.
-    func updateAccess(_ account: RecordState, createdBy: String, sequence: UInt64) throws -> UInt64 {
-        let holders = AccessRule.holders(of: account, createdBy: createdBy)
-        let before = try tx.accessUsers(of: account.id)
-        let gained = holders.subtracting(before)
-        for user in gained.sorted() { try tx.grantAccess(user, to: account.id) }
-        for user in before.subtracting(holders).sorted() { try tx.revokeAccess(user, to: account.id) }
-        guard !before.isEmpty, !gained.isEmpty else { return sequence }
-        return try tx.resequence(account: account.id, after: sequence)
     }
 
     /// Recomputes the review flags of an account from its merged state and its

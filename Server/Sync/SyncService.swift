@@ -133,38 +133,115 @@ public struct SyncService: Sendable {
 
     // MARK: Pull
 
-    /// The changes above `since` that `user` may see, at most `limit` field states.
-    public func pull(since: UInt64, limit: Int, for user: User) async throws -> PullPage {
+    /// The changes above `since` that `user` may see, at most `limit` of
+    /// them: field states and, from protocol 2 on, removals and owner changes.
+    public func pull(
+        since: UInt64, limit: Int, for user: User, protocolVersion: Int = KAMProtocolVersion.current
+    ) async throws -> PullPage {
         let limit = min(max(limit, 1), limits.pullPage)
+        let version = min(protocolVersion, KAMProtocolVersion.current)
         return try await storage.read { tx in
             let current = try tx.sequence()
             guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
-            let rows = try tx.feed(since: since, limit: limit + 1, scope: AccessRule.scope(of: user), gap: current - since)
-            let hasMore = rows.count > limit
-            let page = rows.prefix(limit)
+            let scope = AccessRule.scope(of: user)
+            var changes = try tx.feed(since: since, limit: limit + 1, scope: scope, gap: current - since).map(FeedChange.register)
+            if version >= 2 {
+                if scope != .everything {
+                    changes += try tx.removals(since: since, limit: limit + 1, user: user.name).map { FeedChange.removal($0.sequence, $0.change) }
+                }
+                changes += try tx.ownerChanges(since: since, limit: limit + 1, scope: scope).map { FeedChange.owner($0.sequence, $0.change) }
+                changes.sort { $0.sequence < $1.sequence }
+            }
+            let hasMore = changes.count > limit
+            let page = changes.prefix(limit)
+            // A record both removed and sent in one page is whichever came last:
+            // gaining it again re-sends all of it after the removal.
+            var lastRegister: [RecordID: UInt64] = [:]
+            var lastRemoval: [RecordID: UInt64] = [:]
+            for change in page {
+                switch change {
+                case .register(let row): lastRegister[row.record] = row.sequence
+                case .removal(let sequence, let removal): lastRemoval[removal.id] = sequence
+                case .owner: break
+                }
+            }
             var order: [RecordID] = []
             var states: [RecordID: RecordState] = [:]
+            var removals: [Removal] = []
+            var ownerChanges: [OwnerChange] = []
             var replicas: Set<ReplicaID> = []
-            for row in page {
-                let delta: RecordState
-                if let field = row.field {
-                    let register = try StateEncoding.readField(row.state)
-                    replicas.formUnion(register.siblings.map(\.dot.replica))
-                    delta = RecordState(kind: row.kind, id: row.record, fields: [field: register])
-                } else {
-                    let register = try StateEncoding.readExistence(row.state)
-                    replicas.formUnion(register.siblings.map(\.dot.replica))
-                    delta = RecordState(kind: row.kind, id: row.record, fields: [:], existence: register)
-                }
-                if let earlier = states[row.record] { states[row.record] = earlier.joined(with: delta) } else {
-                    order.append(row.record)
-                    states[row.record] = delta
+            for change in page {
+                switch change {
+                case .register(let row):
+                    if let removed = lastRemoval[row.record], removed > row.sequence { continue }
+                    let delta: RecordState
+                    if let field = row.field {
+                        let register = try StateEncoding.readField(row.state)
+                        replicas.formUnion(register.siblings.map(\.dot.replica))
+                        delta = RecordState(kind: row.kind, id: row.record, fields: [field: register])
+                    } else {
+                        let register = try StateEncoding.readExistence(row.state)
+                        replicas.formUnion(register.siblings.map(\.dot.replica))
+                        delta = RecordState(kind: row.kind, id: row.record, fields: [:], existence: register)
+                    }
+                    if let earlier = states[row.record] { states[row.record] = earlier.joined(with: delta) } else {
+                        order.append(row.record)
+                        states[row.record] = delta
+                    }
+                case .removal(let sequence, let removal):
+                    guard sequence == lastRemoval[removal.id], lastRegister[removal.id].map({ $0 < sequence }) ?? true else { continue }
+                    // Seen again since (regained later in the feed, past this page): all of it comes then.
+                    if try AccessRule.maySee(user, accounts: tx.accountsNamed(by: removal.id), tx) { continue }
+                    removals.append(removal)
+                case .owner(_, let change):
+                    ownerChanges.append(change)
                 }
             }
             return PullPage(
                 records: order.map { states[$0]! }, authors: try tx.replicaUsers(replicas),
-                cursor: hasMore ? page.last!.sequence : current, hasMore: hasMore)
+                cursor: hasMore ? page.last!.sequence : current, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
+                protocolVersion: version)
         }
+    }
+
+    /// The current state of the records named in `ids` that `user` may see.
+    /// One left out is not on the server or not theirs to see, alike.
+    public func fetch(_ ids: [RecordID], for user: User) async throws -> FetchAnswer {
+        try await storage.read { tx in
+            var records: [RecordState] = []
+            var replicas: Set<ReplicaID> = []
+            for id in Set(ids).sorted() {
+                guard let stored = try tx.record(id), try AccessRule.maySee(user, accounts: RecordIndex.accounts(of: stored.state), tx)
+                else { continue }
+                records.append(stored.state)
+                for register in stored.state.fields.values { replicas.formUnion(register.siblings.map(\.dot.replica)) }
+                replicas.formUnion(stored.state.existence.siblings.map(\.dot.replica))
+            }
+            return FetchAnswer(records: records, authors: try tx.replicaUsers(replicas))
+        }
+    }
+
+    /// Brings a store's access rows up to the current access rule (see
+    /// ``AccessRule``), with removals for the users who lose accounts. Runs
+    /// once, when a store written by an earlier release is first served.
+    public func upgradeAccess() async throws {
+        let changed = try await storage.write { tx -> Int in
+            guard let rule = try tx.setting(AccessRule.settingKey), rule != AccessRule.version else { return 0 }
+            var sequence = try tx.sequence()
+            let start = sequence
+            for id in try tx.accountIDs() {
+                guard let stored = try tx.record(id) else { continue }
+                sequence = try AccessChanges(tx: tx).account(
+                    stored.state, before: stored.state, createdBy: stored.createdBy, by: nil, sequence: sequence)
+            }
+            // The earlier feed showed a record only on the first account it
+            // named: one in conflict between accounts reaches the others' readers now.
+            for id in try tx.recordsNamingSeveralAccounts() { sequence = try tx.resequence(record: id, after: sequence) }
+            try tx.setSequence(sequence)
+            try tx.setSetting(AccessRule.settingKey, AccessRule.version)
+            return Int(sequence - start)
+        }
+        if changed > 0 { logger.notice("access rows follow the current access rule", metadata: ["feed_changes": "\(changed)"]) }
     }
 
     // MARK: The office
@@ -182,7 +259,9 @@ public struct SyncService: Sendable {
                 stored.state.status.isVisible
             else { return nil }
             do {
-                return try AccountDetail(account: stored.state, records: try tx.records(of: id), authors: try tx.replicaUsers(nil))
+                return try AccountDetail(
+                    account: stored.state, records: try tx.records(of: id), authors: try tx.replicaUsers(nil),
+                    ownerChanges: try tx.ownerChanges(of: id))
             } catch let error as DomainError {
                 throw SyncError.invalidValue(kind: .account, id: id, error)
             }
@@ -192,5 +271,19 @@ public struct SyncService: Sendable {
     /// The pipeline over the accounts `user` may see.
     public func pipeline(for user: User) async throws -> PipelineReport {
         PipelineReport(accounts: try await storage.accountSummaries(in: AccessRule.scope(of: user)))
+    }
+}
+
+/// One change of the feed as a pull page is assembled.
+enum FeedChange {
+    case register(FeedRow)
+    case removal(UInt64, Removal)
+    case owner(UInt64, OwnerChange)
+
+    var sequence: UInt64 {
+        switch self {
+        case .register(let row): row.sequence
+        case .removal(let sequence, _), .owner(let sequence, _): sequence
+        }
     }
 }

@@ -45,6 +45,7 @@ extension KamServer {
                 maximumReplicasPerUser: maxReplicasPerUser,
                 metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
             let service = try openService(directory, logger: logger)
+            try await service.upgradeAccess()
             if try await service.users().isEmpty {
                 logger.notice(
                     "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")

@@ -7,7 +7,7 @@ extension Kam {
     struct AccountCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "account", abstract: "Add, list, show, change and delete key accounts.",
-            subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self])
+            subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self, Reassign.self])
     }
 }
 
@@ -101,6 +101,61 @@ extension Kam.AccountCommand {
         func execute() async throws {
             let id = try home.replica().deleteAccount(account)
             FileHandle.standardError.write(Data("deleted \(safe(id.rawValue))\n".utf8))
+        }
+    }
+}
+
+extension Kam.AccountCommand {
+    struct Reassign: KamCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move every account one user owns to another (a rep leaves, territories are redrawn).",
+            discussion: """
+                Prints the accounts it will move, then moves them on this laptop; the server takes the change at the \
+                next 'kam sync' (only managers and admins may change owners). Asks before moving when run at a \
+                terminal; --yes moves without asking, --dry-run only prints.
+                """)
+
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var output: JSONOption
+        @Option(help: "The user whose accounts move.") var from: String
+        @Option(help: "The user they move to.") var to: String
+        @Option(help: "Only accounts in this region.") var region: String?
+        @Option(help: "Only accounts at this stage.") var stage: Stage?
+        @Flag(help: "Move without asking.") var yes = false
+        @Flag(help: "Print what would move, and move nothing.") var dryRun = false
+
+        func execute() async throws {
+            let replica = try home.replica()
+            let plan = try replica.reassignment(from: from, to: to, region: region, stage: stage)
+            if output.json {
+                if !dryRun, !plan.accounts.isEmpty {
+                    guard yes else { throw ValidationError("--json prints the plan only with --dry-run, or moves it with --yes") }
+                    try replica.reassign(plan)
+                }
+                return try printJSON(plan)
+            }
+            guard !plan.accounts.isEmpty else {
+                print("\(safe(plan.from)) owns no account on this laptop\(region.map { " in \(safe($0))" } ?? "")\(stage.map { " at \($0)" } ?? ""): nothing to move")
+                return
+            }
+            let count = plan.accounts.count == 1 ? "1 account" : "\(plan.accounts.count) accounts"
+            print("\(count) move from \(safe(plan.from)) to \(safe(plan.to)):")
+            table(["ID", "NAME", "STAGE", "REGION", "OWNER"], plan.accounts.map {
+                [short($0.id), $0.name, $0.stage.rawValue, $0.region ?? "", $0.owner ?? ""]
+            })
+            if dryRun { return }
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw ValidationError("nothing was moved: add --yes to move them without being asked, or --dry-run to only look")
+                }
+                FileHandle.standardError.write(Data("Move them? [y/N] ".utf8))
+                guard let answer = readLine(), ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    print("nothing was moved")
+                    return
+                }
+            }
+            try replica.reassign(plan)
+            print("moved \(count) to \(safe(plan.to)); the server takes it with the next 'kam sync'")
         }
     }
 }

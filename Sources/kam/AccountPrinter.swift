@@ -36,6 +36,9 @@ struct AccountPrinter {
                 headers: ["PERIOD", "CUSTOMER SPEND", "OUR SALES", "SHARE"])
         section("stage history", detail.stageHistory.map { [$0.at.shown(10), $0.from.text, $0.to.rawValue, $0.share.text, $0.author ?? "", $0.reason ?? ""] },
                 headers: ["DATE", "FROM", "TO", "SHARE", "BY", "REASON"])
+        section("owner changes", detail.ownerChanges.map { change in
+            [change.at.shown(16), change.from.isEmpty ? "(created)" : change.from.joined(separator: " | "), change.to.joined(separator: " | "), change.by]
+        }, headers: ["WHEN", "FROM", "TO", "BY"])
         section("opportunities", detail.opportunities.map { [short($0.id), $0.kind.rawValue, $0.status.rawValue, $0.note ?? ""] },
                 headers: ["ID", "KIND", "STATUS", "NOTE"])
         section("activities", detail.activities.map { [$0.date.description, $0.kind.rawValue, $0.author ?? "", $0.note ?? ""] },

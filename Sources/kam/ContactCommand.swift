@@ -7,7 +7,7 @@ extension Kam {
     struct ContactCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "contact", abstract: "The people at an account and their roles in buying.",
-            subcommands: [Add.self, List.self, Set.self, Remove.self])
+            subcommands: [Add.self, List.self, Set.self, Move.self, Remove.self])
     }
 }
 
@@ -65,6 +65,23 @@ extension Kam.ContactCommand {
             let changes = fieldChanges(
                 ["name": name, "title": title, "role": role?.rawValue, "email": email, "phone": phone, "notes": notes], clear: clear)
             try home.replica().setContact(contact, changes)
+        }
+    }
+
+    struct Move: KamCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a contact to another account.",
+            discussion: "The server takes the move from a user who may write both accounts; readers of the old account see it leave.")
+
+        @OptionGroup var home: HomeOptions
+        @Argument(help: "The contact's id or the start of it.") var contact: String
+        @Option(help: "The account it moves to: its name or id, or the start of either.") var to: String
+
+        func execute() async throws {
+            let replica = try home.replica()
+            let account = try replica.moveContact(contact, to: to)
+            let name = try replica.accountNames()[account] ?? account.rawValue
+            FileHandle.standardError.write(Data("moved to \(safe(name)); the server takes it with the next 'kam sync'\n".utf8))
         }
     }
 

@@ -27,31 +27,50 @@ extension Kam {
                 row >= rows.count - 3 && column == 1 && text != "0" ? terminal.yellow(text) : text
             })
             if !status.refused.isEmpty {
-                print("\n" + terminal.bold("refused by the server") + " (they stay here; 'kam refused --drop' forgets them once read)")
-                table(["KIND", "RECORD", "CODE", "MESSAGE"], status.refused.map { [$0.kind.rawValue, short($0.record), $0.code, $0.message] })
+                print("\n" + terminal.bold("not accepted by the server") + " (they stay here; see 'kam refused')")
+                RefusedCommand.print(status.refused)
             }
         }
     }
 
     struct RefusedCommand: KamCommand {
         static let configuration = CommandConfiguration(
-            commandName: "refused", abstract: "Edits the server refused; --drop forgets them once you have read them.")
+            commandName: "refused",
+            abstract: "Edits the server did not accept, with their values; --drop forgets them and puts the server's values back.",
+            discussion: """
+                An edit is listed when the server refused it, or when its record left this laptop before it was sent \
+                (the account was reassigned, or the record moved to an account you do not hold). Nothing is dropped \
+                until you say so: hand the edits over with --json, or drop them; the server's values come back with \
+                the next 'kam sync'.
+                """)
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
-        @Flag(help: "Forget the refusals (of RECORD, or all).") var drop = false
-        @Argument(help: "Only this record.") var record: String?
+        @Flag(help: "Forget these edits (of RECORD, or all); the server's values come back with the next sync.") var drop = false
+        @Argument(help: "Only this record or account (its id, or the account's name or the start of either).") var record: String?
 
         func execute() async throws {
             let replica = try home.replica()
             if drop {
                 let count = try replica.dropRefusals(record: record)
-                print("dropped \(count)")
+                Swift.print("dropped \(count); the server's values come back with the next 'kam sync'")
                 return
             }
-            let refused = try replica.status().refused
+            let refused = try replica.refusals(record)
             if output.json { return try printJSON(refused) }
-            table(["KIND", "RECORD", "CODE", "MESSAGE"], refused.map { [$0.kind.rawValue, $0.record.rawValue, $0.code, $0.message] })
+            if refused.isEmpty { return Swift.print("no refused edits") }
+            Self.print(refused)
+        }
+
+        /// The refused edits as a table: where, what, and why.
+        static func print(_ refused: [Refusal]) {
+            table(["ACCOUNT", "KIND", "RECORD", "EDITS", "CODE", "MESSAGE"], refused.map { refusal in
+                let edits = refusal.edits.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description)" }.joined(separator: ", ")
+                return [
+                    refusal.accountName ?? refusal.account.map { short($0) } ?? "", refusal.kind.rawValue,
+                    short(refusal.record) + (refusal.removed ? " (removed)" : ""), edits, refusal.code, refusal.message,
+                ]
+            })
         }
     }
 }

@@ -112,8 +112,10 @@ struct SyncIntegrationTests {
             #expect(status.pending == 0)
             #expect(status.refused.map(\.code) == ["not-owner"])
             #expect(status.refused.first?.message.contains("li") == true)
-            // The refused visit is still on li's laptop; li's own account reached the server.
-            #expect(try li.records(Activity.self).map(\.note) == ["met the buyer"])
+            // ACME left li's laptop; the refused visit stays listed with its values. li's own account reached the server.
+            #expect(try li.records(Activity.self).isEmpty)
+            #expect(status.refused.first?.edits["note"] == .text("met the buyer"))
+            #expect(status.refused.first?.accountName == "ACME" && status.refused.first?.removed == true)
             _ = try await zhaoSync.sync()
             #expect(try zhao.accounts().map(\.name) == ["ACME", "Own"])
             #expect(try zhao.account("ACME").activities.isEmpty)

@@ -6,12 +6,14 @@ import KAMServer
 import KAMTestSupport
 
 /// One random schedule: five laptops (real replica stores) of two managers
-/// and two reps edit, delete, resolve and reassign, and sync with the real
-/// server store in random order, while acknowledgements and pull pages get
-/// lost and pushes and pages arrive twice. A rep's edit to an account taken
-/// from them is refused, and a refusal whose answer was lost comes back the
-/// same when the batch is sent again. Then everyone syncs until quiet, and
-/// the checks run.
+/// and two reps edit, delete, resolve, reassign accounts and move contacts,
+/// and sync with the real server store in random order, while
+/// acknowledgements and pull pages get lost and pushes and pages arrive
+/// twice. A rep's edit to an account taken from them is refused, and a
+/// refusal whose answer was lost comes back the same when the batch is sent
+/// again. Then everyone syncs until quiet, and the checks run: no accepted
+/// write is lost, every laptop holds exactly what its user may see, and once
+/// the reps drop their refused edits every laptop agrees with the server.
 struct Schedule {
     struct Write {
         let dot: Dot
@@ -34,7 +36,10 @@ struct Schedule {
     var laptops: [Laptop] = []
     var writes: [Key: [Write]] = [:]
     var failures: [String] = []
-    var stats = (edits: 0, deletes: 0, resolves: 0, reassignments: 0, refusals: 0, lostAcks: 0, duplicatePushes: 0, lostPages: 0, conflicts: 0)
+    var stats = (
+        edits: 0, deletes: 0, resolves: 0, reassignments: 0, moves: 0, removals: 0, refusals: 0, lostAcks: 0, duplicatePushes: 0,
+        lostPages: 0, conflicts: 0
+    )
     private var nextValue = 0
     static let fields = ["region", "notes", "industry", "tier"]
 
@@ -62,7 +67,9 @@ struct Schedule {
         for _ in 0..<steps {
             let i = Int.random(in: 0..<laptops.count, using: &rng)
             switch Int.random(in: 0..<100, using: &rng) {
-            case 0..<34: try edit(i)
+            case 0..<28: try edit(i)
+            case 28..<31: try addContact(i)
+            case 31..<34: try move(i)
             case 34..<37: try delete(i)
             case 37..<44: try resolve(i)
             case 44..<54: try reassign(i)
@@ -79,9 +86,47 @@ struct Schedule {
                     if failures.count > failed { break }  // a push that fails fails again: report, don't spin
                 }
                 try await pull(i, faults: false, untilDone: true)
+                try await fetchQueued(i)
             }
         }
         try await check()
+        // The reps drop what was refused: the server's values come back, and every laptop agrees with it.
+        for i in laptops.indices where laptops[i].user.role == .rep {
+            try laptops[i].replica.dropRefusals()
+            try await pull(i, faults: false, untilDone: true)
+            try await fetchQueued(i)
+            let mine = try laptops[i].replica.store.read { db in try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records") }
+            if Dictionary(uniqueKeysWithValues: mine.map { ($0.id, $0) }) != (try await serverStates(for: laptops[i].user)) {
+                failures.append("laptop \(i) (a rep) differs from the server once its refusals were dropped")
+            }
+        }
+    }
+
+    /// What `kam sync` does after its pull: queued records get the server's state back.
+    private mutating func fetchQueued(_ i: Int) async throws {
+        let ids = try laptops[i].replica.store.recordsToFetch()
+        if !ids.isEmpty { try laptops[i].replica.store.replace(ids, with: try await server.fetch(ids, for: laptops[i].user)) }
+    }
+
+    /// A contact on one of the laptop's accounts.
+    private mutating func addContact(_ i: Int) throws {
+        guard let account = try laptops[i].replica.accounts().randomElement(using: &rng) else { return }
+        nextValue += 1
+        let contact = try laptops[i].replica.addContact(account.id.rawValue, name: "contact \(nextValue)")
+        for field in ["account", "name"] { try logWrite(i, contact.id, field, before: VersionVector()) }
+    }
+
+    /// A contact moves to another of the laptop's accounts (a rep's move is
+    /// refused when either account was taken from them meanwhile).
+    private mutating func move(_ i: Int) throws {
+        let accounts = try laptops[i].replica.accounts()
+        guard accounts.count > 1, let contact = try laptops[i].replica.records(Contact.self).randomElement(using: &rng),
+            let target = accounts.filter({ $0.id != contact.account }).randomElement(using: &rng)
+        else { return }
+        let before = try state(i, contact.id)?["account"].context ?? VersionVector()
+        try laptops[i].replica.moveContact(contact.id.rawValue, to: target.id.rawValue)
+        try logWrite(i, contact.id, "account", before: before)
+        stats.moves += 1
     }
 
     // MARK: Edits
@@ -193,7 +238,7 @@ struct Schedule {
                 stats.lostPages += 1
                 return
             }
-            try store.apply(page)
+            stats.removals += try store.apply(page).removed.count
             if faults && rng.chance(0.1) { try store.apply(page) }
             if !page.hasMore { return }
         } while untilDone || rng.chance(0.5)
@@ -215,22 +260,33 @@ struct Schedule {
                 if byID != serverView { failures.append("laptop \(i) differs from the server after healing") }
                 continue
             }
-            // A rep holds exactly what the server shows them, but for records
-            // with an edit the server refused, which stays on the laptop.
+            // A rep holds exactly the records the server shows them, each as
+            // the server holds it but for an edit the server refused, which
+            // stays on the laptop until dropped.
             let refused = Set(status.refused.map(\.record))
             refusedAt[i] = refused
-            for (id, state) in try await serverStates(for: laptop.user) where !refused.contains(id) && byID[id] != state {
+            // A record whose creation was refused stays too (the account was
+            // taken and given back before this laptop heard): it is listed.
+            let theirs = try await serverStates(for: laptop.user)
+            if Set(byID.keys).subtracting(refused.subtracting(theirs.keys)) != Set(theirs.keys) {
+                let extra = Set(byID.keys).subtracting(theirs.keys).sorted().prefix(3)
+                    .map { "\(byID[$0]!.kind) \($0)\(refused.contains($0) ? " (refused)" : "")\(serverView[$0] == nil ? " (not on the server)" : "")" }
+                let missing = Set(theirs.keys).subtracting(byID.keys).sorted().prefix(3).map { "\(theirs[$0]!.kind) \($0)" }
+                failures.append("laptop \(i) (a rep) holds other records than it may see: extra \(Array(extra)), missing \(Array(missing))")
+            }
+            for (id, state) in theirs where !refused.contains(id) && byID[id] != nil && byID[id] != state {
                 failures.append("laptop \(i) (a rep) differs from the server on \(id) after healing")
             }
         }
         for (key, log) in writes {
+            let refusedHere = laptops.indices.filter { refusedAt[$0]?.contains(key.record) == true }
+                .map { laptops[$0].replica }
             guard let final = serverView[key.record] else {
-                failures.append("record \(key.record) vanished")
+                // A record whose creation was refused (a rep's contact on an account taken from them) stays listed.
+                if refusedHere.isEmpty { failures.append("record \(key.record) vanished") }
                 continue
             }
             let current = Set(final[key.field].siblings.map(\.dot))
-            let refusedHere = laptops.indices.filter { refusedAt[$0]?.contains(key.record) == true }
-                .map { laptops[$0].replica }
             for write in log where !current.contains(write.dot) {
                 // A refused edit is not lost: it stays listed on its laptop.
                 if try refusedHere.contains(where: { try $0.store.settings().replica == write.dot.replica }) { continue }
@@ -256,6 +312,7 @@ struct Schedule {
         var more = true
         while more {
             let page = try await server.pull(since: cursor, limit: 10_000, for: user)
+            for removal in page.removals { states[removal.id] = nil }
             for record in page.records { states[record.id] = states[record.id].map { $0.joined(with: record) } ?? record }
             cursor = page.cursor
             more = page.hasMore

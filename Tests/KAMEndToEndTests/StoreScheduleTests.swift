@@ -8,7 +8,7 @@ import Testing
 /// (default 300; the protocol-level checker runs 10,000).
 @Suite("Store schedules")
 struct StoreScheduleTests {
-    @Test("random schedules over the real stores, with reps, refusals, lost acknowledgements, lost pages and duplicates, converge and lose nothing")
+    @Test("random schedules over the real stores, with reps, reassignments, moves, refusals, lost acknowledgements, lost pages and duplicates, converge, lose nothing and leave every laptop exactly what it may see")
     func schedules() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seeds: [UInt64]
@@ -29,7 +29,9 @@ struct StoreScheduleTests {
                         var schedule = try await Schedule(seed: seed)
                         try await schedule.run(steps: 60)
                         let stats = schedule.stats
-                        out.append((seed, schedule.failures, Tally(conflicts: stats.conflicts, lostAcks: stats.lostAcks, refusals: stats.refusals, reassignments: stats.reassignments)))
+                        out.append((seed, schedule.failures, Tally(
+                            conflicts: stats.conflicts, lostAcks: stats.lostAcks, refusals: stats.refusals,
+                            reassignments: stats.reassignments, moves: stats.moves, removals: stats.removals)))
                         if !schedule.failures.isEmpty { break }
                     }
                     return out
@@ -47,16 +49,19 @@ struct StoreScheduleTests {
         if seeds.count >= 100 {
             let total = results.reduce(Tally()) { $0 + $1.2 }
             print("store schedules: \(total)")
-            #expect(total.conflicts > 0 && total.lostAcks > 0 && total.refusals > 0 && total.reassignments > 0, "\(total)")
+            #expect(
+                total.conflicts > 0 && total.lostAcks > 0 && total.refusals > 0 && total.reassignments > 0 && total.moves > 0
+                    && total.removals > 0, "\(total)")
         }
     }
 
     struct Tally: Sendable {
-        var conflicts = 0, lostAcks = 0, refusals = 0, reassignments = 0
+        var conflicts = 0, lostAcks = 0, refusals = 0, reassignments = 0, moves = 0, removals = 0
 
         static func + (a: Tally, b: Tally) -> Tally {
             Tally(conflicts: a.conflicts + b.conflicts, lostAcks: a.lostAcks + b.lostAcks,
-                  refusals: a.refusals + b.refusals, reassignments: a.reassignments + b.reassignments)
+                  refusals: a.refusals + b.refusals, reassignments: a.reassignments + b.reassignments,
+                  moves: a.moves + b.moves, removals: a.removals + b.removals)
         }
     }
 }

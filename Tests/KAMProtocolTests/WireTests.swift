@@ -39,7 +39,26 @@ struct WireTests {
         #expect(try roundTrip(ReplicaRegistered(replica: li, user: "li.na")).user == "li.na")
         let pageJSON = String(decoding: try WireFormat.encoder().encode(page), as: UTF8.self)
         #expect(pageJSON.contains(#""authors":{"li":"li.na"}"#))
-        #expect(pageJSON.contains(#""protocolVersion":1"#))
+        #expect(pageJSON.contains(#""protocolVersion":\#(KAMProtocolVersion.current)"#))
+    }
+
+    @Test("removals and owner changes travel in JSON and binary pages; a protocol 1 page has neither and reads as before")
+    func territoryChanges() throws {
+        let account = RecordID(rawValue: "a1")!
+        let page = PullPage(
+            records: [], authors: [:], cursor: 7, hasMore: false,
+            removals: [
+                Removal(kind: .contact, id: RecordID(rawValue: "c1")!, account: account, reason: .reassigned, owners: ["wang"]),
+                Removal(kind: .account, id: account, account: account, reason: .accessEnded),
+            ],
+            ownerChanges: [OwnerChange(account: account, at: Timestamp(rawValue: 1_795_427_400_000), by: "zhao", from: ["li"], to: ["wang", "王"])])
+        #expect(try roundTrip(page) == page)
+        #expect(try PullPage(binary: page.binaryEncoded()) == page)
+        // A protocol 1 page (an older server) carries neither, in either form.
+        let old = PullPage(records: [], authors: [:], cursor: 7, hasMore: false, protocolVersion: 1)
+        #expect(try PullPage(binary: old.binaryEncoded()) == old)
+        let json = #"{"authors":{},"cursor":7,"hasMore":false,"protocolVersion":1,"records":[]}"#
+        #expect(try WireFormat.decoder().decode(PullPage.self, from: Data(json.utf8)) == old)
     }
 
     func roundTrip<T: Codable>(_ value: T) throws -> T {

@@ -86,6 +86,18 @@ struct APIContractTests {
         try await api.call(.get, "/v1/sync/pull?limit=0", as: "li", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/sync/pull?since=abc", as: "li", expect: .badRequest, code: "bad-request")
         try await api.call(.get, "/v1/sync/pull?since=999999", as: "li", expect: .conflict, code: "cursor-ahead")
+        try await api.call(.get, "/v1/sync/pull?since=0&protocol=3", as: "li", expect: .badRequest, code: "unsupported-protocol-version")
+        try await api.call(.get, "/v1/sync/pull?since=0&protocol=0", as: "li", expect: .badRequest, code: "bad-request")
+        let current = try api.decode(PullPage.self, try await api.call(.get, "/v1/sync/pull?since=0&protocol=2", as: "li", expect: .ok))
+        #expect(current.protocolVersion == 2 && current.records == page.records)
+
+        // Fetching records back: only what the user may see; a bounded list.
+        let fetched = try api.decode(
+            FetchAnswer.self, try await api.call(.post, "/v1/sync/fetch", as: "li", json: FetchRequest(ids: [huawei, RecordID(rawValue: "nope")!]), expect: .ok))
+        #expect(fetched.records.map(\.id) == [huawei])
+        let tooMany = FetchRequest(ids: (0...FetchRequest.maximumIDs).map { RecordID(rawValue: "r\($0)")! })
+        try await api.call(.post, "/v1/sync/fetch", as: "li", json: tooMany, expect: .contentTooLarge, code: "batch-too-large")
+        try await api.call(.post, "/v1/sync/fetch", as: "li", body: ByteBuffer(string: "{"), expect: .badRequest)
 
         // A gzipped push body.
         li.write(huawei, "notes", .text(String(repeating: "大客户 ", count: 300)))
@@ -121,7 +133,7 @@ struct APIContractTests {
             (#"{"protocolVersion":1,"replica":"li-laptop","records":[{"kind":"account","id":"x","fields":{"colour":{"s":[{"d":{"r":"li-laptop","c":900},"t":0,"v":"red"}],"vv":{"li-laptop":900}}}}]}"#, "invalid-value"),
             (#"{"protocolVersion":1,"replica":"li-laptop","records":[{"kind":"account","id":"x","fields":{"name":{"s":[{"d":{"r":"li-laptop","c":900},"t":0,"v":"x"}],"vv":{"li-laptop":3}}}}]}"#, "malformed-body"),
             (#"{"protocolVersion":1,"replica":"li-laptop","records":[{"kind":"account","id":"x","fields":{"name":{"s":[],"vv":{"li-laptop":-4}}}}]}"#, "malformed-body"),
-            (#"{"protocolVersion":2,"replica":"li-laptop","records":[]}"#, "unsupported-protocol-version"),
+            (#"{"protocolVersion":3,"replica":"li-laptop","records":[]}"#, "unsupported-protocol-version"),
         ]
         for (body, code) in bad {
             try await api.call(.post, "/v1/sync/push", as: "li", body: ByteBuffer(string: body), expect: .badRequest, code: code)

@@ -53,6 +53,7 @@ struct Laptop {
     }
 
     mutating func apply(_ page: PullPage) {
+        for removal in page.removals { states[removal.id] = nil }
         for record in page.records {
             states[record.id] = states[record.id].map { $0.joined(with: record) } ?? record
         }
