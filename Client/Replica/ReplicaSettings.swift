@@ -15,11 +15,15 @@ public struct ReplicaSettings: Sendable, Hashable {
     public var cursor: UInt64
     /// When the last sync finished, by this laptop's clock.
     public var lastSync: Timestamp?
+    /// The newest protocol the server has said it speaks (1 until it says
+    /// more): from 2 on, pushes go in binary form.
+    public var serverProtocol: Int
 
     public init(
         replica: ReplicaID, server: URL, token: String, user: String? = nil, registered: Bool = false,
-        caCertificate: String? = nil, cursor: UInt64 = 0, lastSync: Timestamp? = nil
+        caCertificate: String? = nil, cursor: UInt64 = 0, lastSync: Timestamp? = nil, serverProtocol: Int = 1
     ) {
+        self.serverProtocol = serverProtocol
         self.replica = replica
         self.server = server
         self.token = token

@@ -24,7 +24,8 @@ extension ReplicaStore {
             let current = try Self.settings(db)
             var changed: [String] = []
             if let server = change.server, server != current.server {
-                try db.execute(sql: "UPDATE replica SET server = ?, registered = 0 WHERE id = 1", arguments: [server.absoluteString])
+                try db.execute(
+                    sql: "UPDATE replica SET server = ?, registered = 0, server_protocol = 1 WHERE id = 1", arguments: [server.absoluteString])
                 changed.append("server")
             }
             if let token = change.token, token != current.token {

@@ -150,6 +150,7 @@ public struct ReplicaStore: Sendable {
                 ALTER TABLE refusals ADD COLUMN account_name TEXT;
                 ALTER TABLE refusals ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE refusals ADD COLUMN new_record INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE replica ADD COLUMN server_protocol INTEGER NOT NULL DEFAULT 1;
                 CREATE TABLE refetch (
                     record_id TEXT PRIMARY KEY
                 ) WITHOUT ROWID;
@@ -180,13 +181,21 @@ extension ReplicaStore {
         return ReplicaSettings(
             replica: replica, server: server, token: row["token"], user: row["user_name"], registered: row["registered"],
             caCertificate: row["ca_cert"], cursor: UInt64(row["cursor"] as Int64),
-            lastSync: (row["last_sync"] as Int64?).map(Timestamp.init(rawValue:)))
+            lastSync: (row["last_sync"] as Int64?).map(Timestamp.init(rawValue:)), serverProtocol: row["server_protocol"])
     }
 
     /// Notes the user the server bound this replica to.
     public func markRegistered(user: String) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE replica SET registered = 1, user_name = ? WHERE id = 1", arguments: [user])
+        }
+    }
+
+    /// Notes the protocol the server says it speaks (an answer's
+    /// `protocolVersion`); a new address forgets it.
+    public func noteServerProtocol(_ version: Int) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE replica SET server_protocol = ? WHERE id = 1 AND server_protocol != ?", arguments: [version, version])
         }
     }
 

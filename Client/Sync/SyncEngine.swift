@@ -114,9 +114,17 @@ public struct SyncEngine: Sendable {
         while let batch = try store.pendingBatch(limit: pushBatch) {
             report(.pushing, summary.pushed)
             CrashPoint.beforePushSend.reach()
-            let acknowledgement: PushAcknowledgement = try await call(
-                "POST", "v1/sync/push", body: batch.request, settings: settings, summary: &summary)
+            // Binary once the server has said it takes it; JSON for an older one.
+            let body = settings.serverProtocol >= 2
+                ? (batch.request.binaryEncoded(), PushRequest.binaryMediaType) : (try WireFormat.encoder().encode(batch.request), "application/json")
+            let acknowledgement = try await call("POST", "v1/sync/push", body: body, accept: "application/json", settings: settings, summary: &summary) {
+                try WireFormat.decoder().decode(PushAcknowledgement.self, from: $0.body)
+            }
             CrashPoint.afterPushAnswer.reach()
+            if acknowledgement.protocolVersion != settings.serverProtocol {
+                try store.noteServerProtocol(acknowledgement.protocolVersion)
+                settings = try store.settings()
+            }
             try store.acknowledge(batch, acknowledgement)
             summary.pushed += batch.count
             summary.refused += acknowledgement.refused.count
@@ -131,6 +139,7 @@ public struct SyncEngine: Sendable {
         while true {
             let next = page.hasMore ? Task { [self, cursor = page.cursor] in try await self.fetch(since: cursor, settings: settings) } : nil
             do {
+                if page.protocolVersion > settings.serverProtocol { try store.noteServerProtocol(page.protocolVersion) }
                 let applied = try store.apply(page)
                 summary.pulled += applied.changed
                 summary.removed += applied.removed
@@ -191,6 +200,7 @@ public struct SyncEngine: Sendable {
             "POST", "v1/replicas", body: ReplicaRegistration(replica: settings.replica), settings: settings, summary: &summary)
         CrashPoint.afterRegisterAnswer.reach()
         try store.markRegistered(user: registered.user)
+        try store.noteServerProtocol(registered.protocolVersion)
         return registered.user
     }
 
@@ -263,11 +273,22 @@ public struct SyncEngine: Sendable {
         _ method: String, _ path: String, body: Body?, accept: String, settings: ReplicaSettings, summary: inout SyncSummary,
         read: (HTTPResult) throws -> Answer
     ) async throws -> Answer {
+        try await call(
+            method, path, body: try body.map { (try WireFormat.encoder().encode($0), "application/json") }, accept: accept,
+            settings: settings, summary: &summary, read: read)
+    }
+
+    /// One request with a body already encoded (`contentType` says how),
+    /// gzipped from 1 KiB; retried on transient failures with growing pauses.
+    func call<Answer>(
+        _ method: String, _ path: String, body: (data: Data, contentType: String)?, accept: String, settings: ReplicaSettings,
+        summary: inout SyncSummary, read: (HTTPResult) throws -> Answer
+    ) async throws -> Answer {
         var headers = [("Authorization", "Bearer \(settings.token)"), ("Accept", accept)]
         var data: Data?
         if let body {
-            var encoded = try WireFormat.encoder().encode(body)
-            headers.append(("Content-Type", "application/json"))
+            var encoded = body.data
+            headers.append(("Content-Type", body.contentType))
             if encoded.count >= 1_024 {
                 var buffer = ByteBuffer(bytes: encoded)
                 let compressed = try buffer.compress(with: .gzip())

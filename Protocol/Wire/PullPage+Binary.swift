@@ -34,22 +34,7 @@ extension PullPage {
             writer.text(replica.rawValue)
             writer.text(user)
         }
-        writer.varint(UInt64(records.count))
-        for record in records {
-            writer.text(record.kind.rawValue)
-            writer.text(record.id.rawValue)
-            writer.varint(UInt64(record.fields.count))
-            for (name, register) in record.fields.sorted(by: { $0.key < $1.key }) {
-                writer.text(name)
-                StateEncoding.write(register, into: &writer)
-            }
-            if record.existence.context.isEmpty {
-                writer.byte(0)
-            } else {
-                writer.byte(1)
-                StateEncoding.write(record.existence, into: &writer)
-            }
-        }
+        writer.records(records)
         guard protocolVersion >= 2 else { return Data(writer.bytes) }
         writer.varint(UInt64(removals.count))
         for removal in removals {
@@ -83,19 +68,7 @@ extension PullPage {
             guard let replica = ReplicaID(rawValue: try reader.text()) else { throw .badReplica }
             authors[replica] = try reader.text()
         }
-        let count = try reader.count()
-        var records: [RecordState] = []
-        records.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let kind = RecordKind(rawValue: try reader.text()), let id = RecordID(rawValue: try reader.text()) else { throw .badRecord }
-            var fields: [String: Register<FieldValue>] = [:]
-            for _ in 0..<(try reader.count()) {
-                let name = try reader.text()
-                fields[name] = try StateEncoding.readField(from: &reader)
-            }
-            let existence = try reader.byte() == 1 ? try StateEncoding.readExistence(from: &reader) : Register<Existence>()
-            records.append(RecordState(kind: kind, id: id, fields: fields, existence: existence))
-        }
+        let records = try reader.records()
         var removals: [Removal] = []
         var ownerChanges: [OwnerChange] = []
         if version >= 2 {
@@ -115,5 +88,47 @@ extension PullPage {
         self.init(
             records: records, authors: authors, cursor: cursor, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
             protocolVersion: Int(version))
+    }
+}
+
+extension BinaryWriter {
+    /// Record states, counted: `r (kind id f (name register) × f  0 | 1 existence) × r`.
+    mutating func records(_ records: [RecordState]) {
+        varint(UInt64(records.count))
+        for record in records {
+            text(record.kind.rawValue)
+            text(record.id.rawValue)
+            varint(UInt64(record.fields.count))
+            for (name, register) in record.fields.sorted(by: { $0.key < $1.key }) {
+                text(name)
+                StateEncoding.write(register, into: &self)
+            }
+            if record.existence.context.isEmpty {
+                byte(0)
+            } else {
+                byte(1)
+                StateEncoding.write(record.existence, into: &self)
+            }
+        }
+    }
+}
+
+extension BinaryReader {
+    /// Record states as `BinaryWriter.records(_:)` wrote them.
+    mutating func records() throws(StateEncodingError) -> [RecordState] {
+        let count = try count()
+        var records: [RecordState] = []
+        records.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let kind = RecordKind(rawValue: try text()), let id = RecordID(rawValue: try text()) else { throw .badRecord }
+            var fields: [String: Register<FieldValue>] = [:]
+            for _ in 0..<(try self.count()) {
+                let name = try text()
+                fields[name] = try StateEncoding.readField(from: &self)
+            }
+            let existence = try byte() == 1 ? try StateEncoding.readExistence(from: &self) : Register<Existence>()
+            records.append(RecordState(kind: kind, id: id, fields: fields, existence: existence))
+        }
+        return records
     }
 }

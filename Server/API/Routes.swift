@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import KAMFaults
 import KAMProtocol
@@ -44,11 +45,23 @@ struct Routes {
         var context = context
         context.maxUploadSize = configuration.maximumBodyBytes
         let body = try await WireRequestDecoder.body(of: request, context: context)
-        // Counted before decoding, so an oversized batch costs a scan, not thousands of record states.
-        if let count = PushBatchScan.recordCount(in: body.readableBytesView, limit: configuration.maximumBatchRecords) {
-            try checkBatch(count, counted: true)
+        let push: PushRequest
+        if request.headers[.contentType]?.lowercased().hasPrefix(PushRequest.binaryMediaType) == true {
+            let data = Data(buffer: body)
+            do {
+                // The count comes first: an oversized batch is refused before its records are read.
+                try checkBatch(try PushRequest.binaryRecordCount(data), counted: false)
+                push = try PushRequest(binary: data)
+            } catch let error as StateEncodingError {
+                throw APIError.badRequest("the binary push cannot be read: \(error)", code: "malformed-body")
+            }
+        } else {
+            // Counted before decoding, so an oversized batch costs a scan, not thousands of record states.
+            if let count = PushBatchScan.recordCount(in: body.readableBytesView, limit: configuration.maximumBatchRecords) {
+                try checkBatch(count, counted: true)
+            }
+            push = try WireRequestDecoder.decode(PushRequest.self, from: body)
         }
-        let push = try WireRequestDecoder.decode(PushRequest.self, from: body)
         try Self.checkVersion(push.protocolVersion)
         try checkBatch(push.records.count, counted: false)
         try await service.admitReplica(push.replica, for: user)

@@ -26,6 +26,9 @@ struct TerritorySyncTests {
             try zhao.setAccount(name, ["owner": "wang"])
             _ = try await zhaoSync.sync()
 
+            // Registered with a protocol 2 server, the laptops push in binary form.
+            #expect(try li.store.settings().serverProtocol == KAMProtocolVersion.current)
+
             // wang gets all of it.
             _ = try await wangSync.sync()
             #expect(try wang.accounts().map(\.name) == [name])

@@ -42,6 +42,22 @@ struct WireTests {
         #expect(pageJSON.contains(#""protocolVersion":\#(KAMProtocolVersion.current)"#))
     }
 
+    @Test("a binary push round-trips, says its record count up front, and refuses what is not one")
+    func binaryPush() throws {
+        var clock = DotClock(replica: ReplicaID(rawValue: "li")!)
+        var state = RecordState(kind: .account, id: RecordID(rawValue: "a1")!)
+        state.write("name", .text("华为"), clock: &clock, at: Timestamp(rawValue: 1_795_427_400_000))
+        state.delete(clock: &clock, at: Timestamp(rawValue: 1_795_427_400_001))
+        let push = PushRequest(replica: clock.replica, records: [state, RecordState(kind: .contact, id: RecordID(rawValue: "c1")!)])
+        let binary = push.binaryEncoded()
+        #expect(try PushRequest(binary: binary) == push)
+        #expect(try PushRequest.binaryRecordCount(binary) == 2)
+        #expect(binary.count < (try WireFormat.encoder().encode(push)).count)
+        #expect(throws: StateEncodingError.self) { try PushRequest(binary: Data("{}".utf8)) }
+        #expect(throws: StateEncodingError.self) { try PushRequest(binary: binary.dropLast()) }
+        #expect(throws: StateEncodingError.self) { try PushRequest(binary: binary + Data([0])) }
+    }
+
     @Test("removals and owner changes travel in JSON and binary pages; a protocol 1 page has neither and reads as before")
     func territoryChanges() throws {
         let account = RecordID(rawValue: "a1")!

@@ -99,6 +99,23 @@ struct APIContractTests {
         try await api.call(.post, "/v1/sync/fetch", as: "li", json: tooMany, expect: .contentTooLarge, code: "batch-too-large")
         try await api.call(.post, "/v1/sync/fetch", as: "li", body: ByteBuffer(string: "{"), expect: .badRequest)
 
+        // A binary push, as kam sends it; one that cannot be read; one over the batch cap, refused from its header.
+        li.write(huawei, "region", .text("华南"))
+        let binaryPush = li.pushRequest()
+        let binaryAck = try api.decode(
+            PushAcknowledgement.self,
+            try await api.call(
+                .post, "/v1/sync/push", as: "li", headers: [.contentType: PushRequest.binaryMediaType], body: ByteBuffer(bytes: binaryPush.binaryEncoded()),
+                expect: .ok))
+        #expect(binaryAck.accepted == 1 && binaryAck.refused.isEmpty)
+        try await api.call(
+            .post, "/v1/sync/push", as: "li", headers: [.contentType: PushRequest.binaryMediaType], body: ByteBuffer(string: "{}"),
+            expect: .badRequest, code: "malformed-body")
+        let oversized = PushRequest(replica: liReplica, records: (0...50).map { RecordState(kind: .account, id: RecordID(rawValue: "r\($0)")!) })
+        try await api.call(
+            .post, "/v1/sync/push", as: "li", headers: [.contentType: PushRequest.binaryMediaType],
+            body: ByteBuffer(bytes: oversized.binaryEncoded().prefix(200)), expect: .contentTooLarge, code: "batch-too-large")
+
         // A gzipped push body.
         li.write(huawei, "notes", .text(String(repeating: "大客户 ", count: 300)))
         var plain = ByteBuffer(bytes: try WireFormat.encoder().encode(li.pushRequest()))
