@@ -412,6 +412,15 @@ struct SQLiteTransaction: SyncTransaction {
         }
     }
 
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
+
     // MARK: Refusals
 
     func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal] {

@@ -206,4 +206,7 @@ public protocol SyncTransaction: SyncReads {
     func setSequence(_ sequence: UInt64) throws
     /// Remembers refused writes by their dots.
     func remember(_ refusals: [RememberedRefusal]) throws
+    /// Runs `body` so that, when it throws, everything it wrote is undone and
+    /// the rest of the transaction stands (a savepoint).
+    func savepoint<T>(_ body: () throws -> T) throws -> T
 }

@@ -15,12 +15,7 @@ extension SyncService {
         }
         guard user.role.mayPush else { throw SyncError.pushForbidden(user.role) }
         let batch = try Self.prepare(request.records)
-        let replica = request.replica
-        let outcome = try await storage.write { tx in
-            let outcome = try PushMerge(tx: tx, user: user, replica: replica).run(batch)
-            CrashPoint.beforePushCommit.reach()
-            return outcome
-        }
+        let outcome = try await committer.push(batch, from: request.replica, by: user)
         logger.debug(
             "merged",
             metadata: ["user": "\(user.name)", "replica": "\(request.replica)", "changed": "\(outcome.changed)"])

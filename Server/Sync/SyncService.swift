@@ -13,6 +13,8 @@ public struct SyncService: Sendable {
     public let storage: any SyncStorage
     public let limits: Limits
     let logger: Logger
+    /// Commits pushes that arrive together in one transaction.
+    let committer: PushCommitter
 
     /// The bounds the service keeps every request within.
     public struct Limits: Sendable, Hashable {
@@ -30,6 +32,7 @@ public struct SyncService: Sendable {
         self.storage = storage
         self.limits = limits
         self.logger = logger
+        committer = PushCommitter(storage: storage)
     }
 
     static func now() -> Int64 { Timestamp.now().rawValue }
