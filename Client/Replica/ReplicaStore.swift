@@ -150,7 +150,6 @@ public struct ReplicaStore: Sendable {
                 ALTER TABLE refusals ADD COLUMN account_name TEXT;
                 ALTER TABLE refusals ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE refusals ADD COLUMN new_record INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE replica ADD COLUMN server_protocol INTEGER NOT NULL DEFAULT 1;
                 CREATE TABLE refetch (
                     record_id TEXT PRIMARY KEY
                 ) WITHOUT ROWID;
@@ -163,6 +162,10 @@ public struct ReplicaStore: Sendable {
                     PRIMARY KEY (account_id, at, by_user, from_owners, to_owners)
                 );
                 """)
+        }
+        // The protocol the server last said it speaks: from 2 on, pushes go in binary form.
+        migrator.registerMigration("v4-server-protocol") { db in
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN server_protocol INTEGER NOT NULL DEFAULT 1")
         }
         return migrator
     }

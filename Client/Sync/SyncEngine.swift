@@ -111,17 +111,30 @@ public struct SyncEngine: Sendable {
             settings = try store.settings()
         }
 
+        var binaryRefused = false
         while let batch = try store.pendingBatch(limit: pushBatch) {
             report(.pushing, summary.pushed)
             CrashPoint.beforePushSend.reach()
             // Binary once the server has said it takes it; JSON for an older one.
-            let body = settings.serverProtocol >= 2
+            let binary = settings.serverProtocol >= 2 && !binaryRefused
+            let body = binary
                 ? (batch.request.binaryEncoded(), PushRequest.binaryMediaType) : (try WireFormat.encoder().encode(batch.request), "application/json")
-            let acknowledgement = try await call("POST", "v1/sync/push", body: body, accept: "application/json", settings: settings, summary: &summary) {
-                try WireFormat.decoder().decode(PushAcknowledgement.self, from: $0.body)
+            let acknowledgement: PushAcknowledgement
+            do {
+                acknowledgement = try await call("POST", "v1/sync/push", body: body, accept: "application/json", settings: settings, summary: &summary) {
+                    try WireFormat.decoder().decode(PushAcknowledgement.self, from: $0.body)
+                }
+            } catch SyncFailure.server(let status, _, _) where binary && (status == 400 || status == 415) {
+                // A server that cannot read binary pushes (an older release at
+                // this address): JSON for the rest of this sync, and until a
+                // server says again that it speaks protocol 2.
+                logger.notice("the server did not take a binary push: sending JSON", metadata: ["status": "\(status)"])
+                binaryRefused = true
+                try store.noteServerProtocol(1)
+                continue
             }
             CrashPoint.afterPushAnswer.reach()
-            if acknowledgement.protocolVersion != settings.serverProtocol {
+            if acknowledgement.protocolVersion != settings.serverProtocol, !binaryRefused {
                 try store.noteServerProtocol(acknowledgement.protocolVersion)
                 settings = try store.settings()
             }
@@ -139,7 +152,7 @@ public struct SyncEngine: Sendable {
         while true {
             let next = page.hasMore ? Task { [self, cursor = page.cursor] in try await self.fetch(since: cursor, settings: settings) } : nil
             do {
-                if page.protocolVersion > settings.serverProtocol { try store.noteServerProtocol(page.protocolVersion) }
+                if page.protocolVersion > settings.serverProtocol, !binaryRefused { try store.noteServerProtocol(page.protocolVersion) }
                 let applied = try store.apply(page)
                 summary.pulled += applied.changed
                 summary.removed += applied.removed

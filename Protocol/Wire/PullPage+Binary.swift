@@ -126,7 +126,9 @@ extension BinaryReader {
                 let name = try text()
                 fields[name] = try StateEncoding.readField(from: &self)
             }
-            let existence = try byte() == 1 ? try StateEncoding.readExistence(from: &self) : Register<Existence>()
+            let flag = try byte()
+            guard flag <= 1 else { throw .badTag(flag) }
+            let existence = flag == 1 ? try StateEncoding.readExistence(from: &self) : Register<Existence>()
             records.append(RecordState(kind: kind, id: id, fields: fields, existence: existence))
         }
         return records

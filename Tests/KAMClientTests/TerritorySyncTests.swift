@@ -152,3 +152,37 @@ struct TerritorySyncTests {
         }
     }
 }
+
+/// A server at the same address that reads no binary push (an older release): it answers 400.
+struct JSONOnlyTransport: HTTPTransport {
+    let inner: any HTTPTransport
+
+    func send(_ request: HTTPRequestSpec, progress: (@Sendable (TransferProgress) -> Void)?) async throws -> HTTPResult {
+        if request.headers.contains(where: { $0.0 == "Content-Type" && $0.1 == PushRequest.binaryMediaType }) {
+            let body = try WireFormat.encoder().encode(ErrorBody(code: "malformed-body", message: "the body is not JSON"))
+            return HTTPResult(status: 400, headers: ["content-type": "application/json"], body: body)
+        }
+        return try await inner.send(request, progress: progress)
+    }
+}
+
+@Suite("Binary pushes through a live server")
+struct BinaryPushSyncTests {
+    @Test("a laptop that meets a server reading no binary push sends JSON and syncs on")
+    func fallsBackToJSON() async throws {
+        try await SyncIntegrationTests.run { port, setup in
+            let (li, liSync) = try SyncIntegrationTests.laptop("li", port: port, setup: setup)
+            let (zhao, zhaoSync) = try SyncIntegrationTests.laptop("zhao", port: port, setup: setup)
+            _ = try await liSync.sync()
+            #expect(try li.store.settings().serverProtocol >= 2)
+            try li.addAccount(Account(name: "ACME", owner: "li"))
+            var older = SyncEngine(store: li.store, transport: JSONOnlyTransport(inner: CurlTransport(connectTimeout: 5, stallTimeout: 10)))
+            older.pushBatch = 3
+            let summary = try await older.sync()
+            #expect(summary.refused == 0 && summary.pushed > 0)
+            #expect(try li.status().pending == 0)
+            _ = try await zhaoSync.sync()
+            #expect(try zhao.accounts().map(\.name) == ["ACME"])
+        }
+    }
+}
