@@ -21,12 +21,16 @@ actor PushCommitter {
     let storage: any SyncStorage
     /// The most pushes one transaction carries.
     let maximumGroup: Int
+    /// The most records one transaction carries (a lone push may carry more),
+    /// so a group of full batches does not hold the writer for long.
+    let maximumGroupRecords: Int
     private var queue: [Pending] = []
     private var draining = false
 
-    init(storage: any SyncStorage, maximumGroup: Int = 64) {
+    init(storage: any SyncStorage, maximumGroup: Int = 64, maximumGroupRecords: Int = 5_000) {
         self.storage = storage
         self.maximumGroup = max(1, maximumGroup)
+        self.maximumGroupRecords = max(1, maximumGroupRecords)
     }
 
     /// Merges `batch` from `replica` pushed by `user`, with whatever pushes arrive meanwhile.
@@ -41,9 +45,16 @@ actor PushCommitter {
 
     private func drain() async {
         while !queue.isEmpty {
-            let group = Array(queue.prefix(maximumGroup))
-            queue.removeFirst(group.count)
+            var size = 1
+            var records = queue[0].batch.count
+            while size < min(queue.count, maximumGroup), records + queue[size].batch.count <= maximumGroupRecords {
+                records += queue[size].batch.count
+                size += 1
+            }
+            let group = Array(queue.prefix(size))
+            queue.removeFirst(size)
             let results = await Self.commit(group.map { ($0.user, $0.replica, $0.batch) }, storage: storage)
+            precondition(results.count == group.count, "one result per push")
             for (pending, result) in zip(group, results) { pending.continuation.resume(with: result) }
         }
         draining = false
