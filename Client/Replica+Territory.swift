@@ -32,6 +32,16 @@ extension Replica {
         return Reassignment(from: from, to: to, accounts: owned)
     }
 
+    /// The user names this laptop has seen: its own user, the authors of
+    /// what it pulled, and the accounts' owners.
+    public func knownUsers() throws -> Set<String> {
+        try store.read { db in
+            var names = Set(try Self.authors(db).values)
+            names.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT owner FROM records WHERE kind = 'account' AND owner IS NOT NULL"))
+            return names
+        }
+    }
+
     /// Makes `to` the owner of every account in `plan`, in one local edit;
     /// the server takes it at the next sync (only managers and admins may).
     public func reassign(_ plan: Reassignment) throws {

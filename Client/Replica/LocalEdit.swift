@@ -77,8 +77,9 @@ public struct LocalEdit {
         var accounts: Set<RecordID> = []
         for id in order {
             let entry = touched[id]!
-            // A record whose creation the server refused is never on the server:
-            // an edit to it sends all of it again, and the server judges it anew.
+            // A record whose creation the server refused is on no server (or,
+            // after a lost answer, already there): an edit to it sends all of
+            // it again, and the server judges it anew.
             if try Int.fetchOne(db, sql: "SELECT 1 FROM refusals WHERE record_id = ? AND new_record = 1 AND removed = 0", arguments: [id.rawValue]) != nil {
                 try db.execute(
                     sql: "UPDATE field_states SET pending = 1, version = version + 1 WHERE record_id = ? AND pending = 0", arguments: [id.rawValue])

@@ -154,23 +154,23 @@ extension ReplicaStore {
             removed[removal.account]!.records += 1
             guard removal.kind == .account else { continue }
             removed[removal.account]!.accountRemoved = true
-            // Records only this laptop knows of leave with their account: never
-            // sent, or refused when created. The server sends removals for the
-            // rest; a record whose refused edit names this account (a refused
-            // move) may be on another account there, so it is asked for again.
+            // The server sends removals for the records it holds on this
+            // account. A record with a refused edit that names it may be
+            // elsewhere on the server (a refused move), or nowhere (a refused
+            // creation): the laptop cannot tell, so it asks again after the
+            // pull, and the answer keeps or removes it. A record never sent
+            // leaves with its account.
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO refetch (record_id)
-                    SELECT r.id FROM records r WHERE r.account_id = ? AND r.id IN (SELECT record_id FROM refusals WHERE new_record = 0)
-                        AND EXISTS (SELECT 1 FROM field_states fs WHERE fs.record_id = r.id AND fs.pending = 0)
+                    SELECT r.id FROM records r WHERE r.account_id = ? AND r.id IN (SELECT record_id FROM refusals)
                     """,
                 arguments: [removal.id.rawValue])
             let local = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT r.id FROM records r WHERE r.account_id = ? AND (
-                        r.id IN (SELECT record_id FROM refusals WHERE new_record = 1)
-                        OR NOT EXISTS (SELECT 1 FROM field_states fs WHERE fs.record_id = r.id AND fs.pending = 0))
+                    SELECT r.id FROM records r WHERE r.account_id = ? AND r.id NOT IN (SELECT record_id FROM refusals)
+                        AND NOT EXISTS (SELECT 1 FROM field_states fs WHERE fs.record_id = r.id AND fs.pending = 0)
                     """,
                 arguments: [removal.id.rawValue])
             for id in local {
@@ -189,7 +189,7 @@ extension ReplicaStore {
         return try order.map { account in
             var entry = removed[account]!
             entry.refusedEdits = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM refusals WHERE account_id = ? AND removed = 1", arguments: [account.rawValue]) ?? 0
+                db, sql: "SELECT COUNT(*) FROM refusals WHERE account_id = ?", arguments: [account.rawValue]) ?? 0
             return entry
         }
     }

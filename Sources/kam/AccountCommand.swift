@@ -139,6 +139,10 @@ extension Kam.AccountCommand {
                 return
             }
             let count = plan.accounts.count == 1 ? "1 account" : "\(plan.accounts.count) accounts"
+            if !(try replica.knownUsers().contains(plan.to)) {
+                FileHandle.standardError.write(Data(
+                    "note: this laptop has seen no user named \(safe(plan.to)); the server refuses an owner who is no user, so check the name\n".utf8))
+            }
             print("\(count) move from \(safe(plan.from)) to \(safe(plan.to)):")
             table(["ID", "NAME", "STAGE", "REGION", "OWNER"], plan.accounts.map {
                 [short($0.id), $0.name, $0.stage.rawValue, $0.region ?? "", $0.owner ?? ""]

@@ -35,6 +35,9 @@ struct TerritoryStoryTests {
         // 3. The manager reassigns it to b: the plan first, then the move.
         let dryRun = try boss.kam(["account", "reassign", "--from", "a", "--to", "b", "--dry-run"])
         #expect(dryRun.0 == 0 && dryRun.1.contains("1 account move from a to b") && dryRun.1.contains(name))
+        let typo = try boss.kam(["account", "reassign", "--from", "a", "--to", "wnag", "--dry-run"])
+        #expect(typo.0 == 0 && typo.2.contains("no user named wnag"), "\(typo.2)")
+        #expect(!(try boss.kam(["account", "reassign", "--from", "a", "--to", "boss", "--dry-run"]).2.contains("no user named")))
         let unasked = try boss.kam(["account", "reassign", "--from", "a", "--to", "b"])
         #expect(unasked.0 == 64 && unasked.2.contains("--yes"), "no terminal to ask on: nothing moves without --yes")
         let moved = try boss.kam(["account", "reassign", "--from", "a", "--to", "b", "--yes"])
