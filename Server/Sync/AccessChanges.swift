@@ -72,14 +72,8 @@ struct AccessChanges {
         var sequence = sequence
         for name in users.sorted() {
             for record in records {
-                var stillSeen = false
-                for other in record.accounts where other != account && record.kind != .account {
-                    if try tx.hasAccess(name, to: other) {
-                        stillSeen = true
-                        break
-                    }
-                }
-                guard !stillSeen else { continue }
+                let others = record.kind == .account ? [] : record.accounts.filter { $0 != account }
+                guard try !AccessRule.holdsAny(name, of: others, tx) else { continue }
                 sequence += 1
                 try tx.addRemoval(
                     Removal(kind: record.kind, id: record.id, account: account, reason: reason, owners: owners), for: name, sequence: sequence)

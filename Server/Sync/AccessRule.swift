@@ -37,7 +37,12 @@ enum AccessRule {
     /// Whether `user` may see a record that names `accounts`: any one of them will do.
     static func maySee(_ user: User, accounts: [RecordID], _ reads: any SyncReads) throws -> Bool {
         if user.role.seesAllAccounts { return true }
-        for account in accounts where try reads.hasAccess(user.name, to: account) { return true }
+        return try holdsAny(user.name, of: accounts, reads)
+    }
+
+    /// Whether the user named `name` holds access to any of `accounts`.
+    static func holdsAny(_ name: String, of accounts: some Sequence<RecordID>, _ reads: any SyncReads) throws -> Bool {
+        for account in accounts where try reads.hasAccess(name, to: account) { return true }
         return false
     }
 
