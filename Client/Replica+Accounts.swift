@@ -150,6 +150,14 @@ extension Replica {
         PipelineReport(accounts: try accounts())
     }
 
+    /// What the office's reports read, over the records on this laptop.
+    public func reportData() throws -> ReportData {
+        let kinds = ReportData.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return ReportData(states: try store.read { db in
+            try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE visible = 1 AND kind IN (\(kinds))")
+        })
+    }
+
     static func authors(_ db: Database) throws -> [ReplicaID: String] {
         var result: [ReplicaID: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT replica, user_name FROM authors") {

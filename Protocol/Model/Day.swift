@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar day as people write it, `2026-11-23`: the date of an activity.
 ///
 /// A day has no time zone: the rep's own calendar day is what the record means.
@@ -18,6 +20,27 @@ public struct Day: Hashable, Comparable, Sendable, TypedText, CustomStringConver
         self.year = year
         self.month = month
         self.day = day
+    }
+
+    /// A day the caller knows to be on the calendar.
+    init(year: Int, month: Int, day: Int) {
+        precondition((1...12).contains(month) && (1...Self.daysIn(month: month, year: year)).contains(day))
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The day an instant falls on in UTC: a stage change's day in reports.
+    public init(_ timestamp: Timestamp) {
+        let days = timestamp.rawValue >= 0 ? timestamp.rawValue / 86_400_000 : (timestamp.rawValue + 1) / 86_400_000 - 1
+        let (year, month, day) = Timestamp.civil(daysSince1970: days)
+        self.init(year: Int(year), month: Int(month), day: Int(day))
+    }
+
+    /// Today in this computer's time zone.
+    public static func today() -> Day {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return Day(year: parts.year!, month: parts.month!, day: parts.day!)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

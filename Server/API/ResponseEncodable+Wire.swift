@@ -9,3 +9,8 @@ extension FetchAnswer: ResponseEncodable {}
 extension AccountList: ResponseEncodable {}
 extension AccountDetail: ResponseEncodable {}
 extension PipelineReport: ResponseEncodable {}
+extension PyramidReport: ResponseEncodable {}
+extension MovementReport: ResponseEncodable {}
+extension DecliningReport: ResponseEncodable {}
+extension RiskReport: ResponseEncodable {}
+extension ComplaintReport: ResponseEncodable {}

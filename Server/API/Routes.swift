@@ -26,7 +26,7 @@ struct Routes {
         sync.post("fetch", use: fetch)
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
-        v1.get("reports/pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
+        addReports(to: v1)
     }
 
     func registerReplica(_ request: Request, context: KAMRequestContext) async throws -> ReplicaRegistered {

@@ -184,6 +184,22 @@ struct SQLiteTransaction: SyncTransaction {
             arguments: [account.rawValue])
     }
 
+    func visibleRecords(of kinds: [RecordKind], in scope: AccessScope) throws -> [RecordState] {
+        var arguments: StatementArguments = [:]
+        var filter = "r.visible = 1 AND r.kind IN (\(kinds.indices.map { ":k\($0)" }.joined(separator: ", ")))"
+        for (index, kind) in kinds.enumerated() { arguments += ["k\(index)": kind.rawValue] }
+        if case .accessRows(let user) = scope {
+            filter += """
+                 AND EXISTS (SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id
+                    AND aa.user_name = :user WHERE ra.record_id = r.id)
+                """
+            arguments += ["user": user]
+        }
+        return try loadRecords(
+            sql: "SELECT fs.record_id, fs.field, fs.state, r.kind FROM records r JOIN field_states fs ON fs.record_id = r.id WHERE \(filter) ORDER BY r.id",
+            arguments: arguments)
+    }
+
     /// The records whose rows `sql` selects (it must yield `record_id`, `field`, `state`, `kind`), in order of first row.
     func loadRecords(sql: String, arguments: StatementArguments) throws -> [RecordState] {
         var order: [RecordID] = []

@@ -146,6 +146,8 @@ public protocol SyncReads {
     func records(of account: RecordID) throws -> [RecordState]
     /// The share records of `account`.
     func shareRecords(of account: RecordID) throws -> [RecordState]
+    /// Every visible record of `kinds` in `scope`: what the office's reports read.
+    func visibleRecords(of kinds: [RecordKind], in scope: AccessScope) throws -> [RecordState]
 
     /// The newest sequence number handed out.
     func sequence() throws -> UInt64

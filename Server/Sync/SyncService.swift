@@ -271,6 +271,12 @@ public struct SyncService: Sendable {
         }
     }
 
+    /// What the office's reports read, over the accounts `user` may see.
+    public func reportData(for user: User) async throws -> ReportData {
+        let scope = AccessRule.scope(of: user)
+        return ReportData(states: try await storage.read { tx in try tx.visibleRecords(of: ReportData.kinds, in: scope) })
+    }
+
     /// The pipeline over the accounts `user` may see.
     public func pipeline(for user: User) async throws -> PipelineReport {
         PipelineReport(accounts: try await storage.accountSummaries(in: AccessRule.scope(of: user)))

@@ -5,7 +5,7 @@ import KAMProtocol
 extension Kam {
     struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "report", abstract: "Reports over the accounts on this laptop.", subcommands: [Pipeline.self])
+            commandName: "report", abstract: "Reports over the accounts on this laptop.", subcommands: [Pipeline.self, Pyramid.self, Movements.self, Declining.self, Risks.self, Complaints.self])
     }
 }
 
