@@ -26,16 +26,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
         .target(name: "KAMProtocol", path: "Protocol", exclude: ["openapi.yaml"]),
+        // Records as CSV tables, both ways: the columns and the file form kam and kam-server share.
+        .target(
+            name: "KAMTables",
+            dependencies: ["KAMProtocol", .product(name: "CSV", package: "CSV.swift")],
+            path: "Tables"
+        ),
         // Named crash points for the crash tests (KAM_CRASH_AT); inert unless armed.
         .target(name: "KAMFaults", path: "Faults"),
         .target(
             name: "KAMServer",
             dependencies: [
                 "KAMProtocol",
+                "KAMTables",
                 "KAMFaults",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -52,6 +60,7 @@ let package = Package(
             name: "KAMClient",
             dependencies: [
                 "KAMProtocol",
+                "KAMTables",
                 "KAMFaults",
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
@@ -70,6 +79,7 @@ let package = Package(
             name: "kam",
             dependencies: [
                 "KAMClient",
+                "KAMTables",
                 "KAMFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,6 +149,7 @@ let package = Package(
             dependencies: [
                 "KAMClient",
                 "KAMServer",
+                "KAMTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

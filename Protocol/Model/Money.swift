@@ -47,6 +47,13 @@ public struct Money: Hashable, Comparable, Sendable, Codable, CustomStringConver
         return cents == 0 ? grouped : grouped + "." + (cents < 10 ? "0" : "") + String(cents)
     }
 
+    /// The amount without separators, as ``init(parsing:)`` reads it back and
+    /// spreadsheets take it: `1200000`, `1200000.50`.
+    public var plainText: String {
+        let cents = minorUnits % 100
+        return String(minorUnits / 100) + (cents == 0 ? "" : "." + (cents < 10 ? "0" : "") + String(cents))
+    }
+
     /// In JSON an amount is its number of minor units.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -47,6 +47,9 @@ public struct Share: Hashable, Comparable, Sendable, Codable, CustomStringConver
     /// The share as a person reads it: `37.5 %`, `80 %`.
     public var description: String { Self.format(percent) + " %" }
 
+    /// The percentage alone, as ``init(parsing:)`` reads it back: `37.5`, `80`.
+    public var percentText: String { Self.format(percent) }
+
     static func format(_ percent: Double) -> String {
         let hundredths = Int((percent * 100).rounded())
         let whole = hundredths / 100

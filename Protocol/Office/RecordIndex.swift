@@ -43,6 +43,14 @@ public struct RecordIndex: Hashable, Sendable {
         return state["account"].distinctValues.compactMap { $0.text.flatMap(RecordID.init(rawValue:)) }
     }
 
+    /// The account as its index reads: every field, a field in conflict showing one of its values.
+    public func account(id: RecordID) -> Account {
+        let summary = summary(id: id, flags: [], childrenNeedResolution: false)
+        return Account(
+            id: id, name: summary.name, industry: industry, region: region, owner: owner, tier: summary.tier, notes: notes,
+            stage: summary.stage, share: summary.share)
+    }
+
     /// The account-list row of an account from its index, its flags and whether its records need resolution.
     public func summary(id: RecordID, flags: [String], childrenNeedResolution: Bool) -> AccountSummary {
         AccountSummary(

@@ -55,11 +55,12 @@ public struct PeriodRange: Hashable, Sendable, Codable {
     public static func asked(from: Period?, to: Period?, today: Day) throws(ReportError) -> PeriodRange {
         switch (from, to) {
         case let (from?, to?): return try PeriodRange(from: from, to: to)
+        // Four quarters from an end near the edge of the calendar stop at its edge (1900 to 2999, as periods are typed).
         case let (from?, nil):
             var last = from.quarter
             for _ in 0..<3 { last = last.next }
-            return try PeriodRange(from: from, to: last)
-        case let (nil, to?): return try PeriodRange(from: fourQuarters(endingWith: to).from, to: to)
+            return try PeriodRange(from: from, to: min(last, .quarter(2999, 4)))
+        case let (nil, to?): return try PeriodRange(from: max(fourQuarters(endingWith: to).from, .quarter(1900, 1)), to: to)
         case (nil, nil): return lastFourQuarters(before: today)
         }
     }

@@ -30,6 +30,13 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     static func badRequest(_ message: String, code: String = "bad-request") -> APIError {
         APIError(.badRequest, code: code, message: message)
     }
+
+    /// 406: the request's `Accept` takes none of the types this address answers in.
+    static func notAcceptable(offered: [String]) -> APIError {
+        APIError(
+            .notAcceptable, code: "not-acceptable",
+            message: "this address answers in \(offered.joined(separator: " or ")): send an Accept header that takes one of them")
+    }
 }
 
 extension APIError {

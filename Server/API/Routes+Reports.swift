@@ -4,23 +4,24 @@ import KAMProtocol
 /// The office's reports under `/v1/reports/`: each computed by KAMProtocol
 /// from the accounts the caller may see, as `kam report` computes it on a laptop.
 extension Routes {
-    func addReports(to group: RouterGroup<KAMRequestContext>) {
-        group.get("reports/pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
-        group.get("reports/pyramid") { request, context in
+    func addReports(to v1: RouterGroup<KAMRequestContext>) {
+        let group = v1.group("reports").add(middleware: JSONOnlyMiddleware())
+        group.get("pipeline") { _, context in try await service.pipeline(for: context.requireUser()) }
+        group.get("pyramid") { request, context in
             let range = try Self.periodRange(request)
             return PyramidReport(try await service.reportData(for: context.requireUser()), range: range)
         }
-        group.get("reports/movements") { request, context in
+        group.get("movements") { request, context in
             let range = try Self.dayRange(request, default: DayRange.quarterToDate(Day.today()))
             return MovementReport(try await service.reportData(for: context.requireUser()), range: range)
         }
-        group.get("reports/declining") { _, context in
+        group.get("declining") { _, context in
             DecliningReport(try await service.reportData(for: context.requireUser()))
         }
-        group.get("reports/risks") { _, context in
+        group.get("risks") { _, context in
             RiskReport(try await service.reportData(for: context.requireUser()))
         }
-        group.get("reports/complaints") { request, context in
+        group.get("complaints") { request, context in
             let range = try Self.dayRange(request, default: try DayRange())
             return ComplaintReport(try await service.reportData(for: context.requireUser()), range: range)
         }
@@ -56,5 +57,15 @@ extension Routes {
         } catch {
             throw APIError.badRequest("\(name) '\(text.prefix(40))' is not valid: \(error) (for example \(example))")
         }
+    }
+}
+
+/// Refuses, with 406, a request whose `Accept` does not take JSON.
+struct JSONOnlyMiddleware: RouterMiddleware {
+    typealias Context = KAMRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try Routes.requireJSON(request)
+        return try await next(request, context)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KAMFaults
 import KAMProtocol
+import KAMTables
 
 /// The HTTP API: sync under `/v1/sync`, registration, office queries, health and metrics.
 struct Routes {
@@ -131,40 +132,61 @@ struct Routes {
         return try await service.fetch(fetch.ids, for: user)
     }
 
-    func accounts(_ request: Request, context: KAMRequestContext) async throws -> AccountList {
+    /// The account list: a page of JSON, or with `Accept: text/csv` every matching account as CSV
+    /// (`bom=true` starts it with a UTF-8 byte order mark for spreadsheet programs).
+    func accounts(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = request.uri.queryParameters
+        let offered = ["application/json", "text/csv"]
+        guard let type = ContentNegotiation.choose(accept: request.headers[.accept], offered: offered) else {
+            throw APIError.notAcceptable(offered: offered)
+        }
+        let parameters = request.uri.queryParameters
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
-            guard let text = query[name[...]].map(String.init), !text.isEmpty else { return nil }
+            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return nil }
             guard let value = T(rawValue: text) else {
                 throw APIError.badRequest("\(name) '\(text.prefix(40))' is not known: use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return value
         }
         func text(_ name: String) throws -> String? {
-            guard let text = query[name[...]].map(String.init), !text.isEmpty else { return nil }
+            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return nil }
             guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
                 throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
             }
             return text
         }
-        let conflicts: Bool
-        switch try text("has-conflicts") {
-        case nil, "false": conflicts = false
-        case "true": conflicts = true
-        case let other?: throw APIError.badRequest("has-conflicts '\(other.prefix(40))' must be true or false")
+        func flag(_ name: String) throws -> Bool {
+            switch try text(name) {
+            case nil, "false": return false
+            case "true": return true
+            case let other?: throw APIError.badRequest("\(name) '\(other.prefix(40))' must be true or false")
+            }
         }
-        return try await service.accounts(
-            matching: AccountQuery(
-                stage: try choice("stage", Stage.self), owner: try text("owner"), region: try text("region"),
-                tier: try choice("tier", Tier.self), text: try text("text"), hasConflicts: conflicts,
-                limit: Int(try Self.integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
-                offset: Int(try Self.integer(request, "offset", default: 0, range: 0...1_000_000_000))),
-            for: user)
+        let query = AccountQuery(
+            stage: try choice("stage", Stage.self), owner: try text("owner"), region: try text("region"),
+            tier: try choice("tier", Tier.self), text: try text("text"), hasConflicts: try flag("has-conflicts"),
+            limit: Int(try Self.integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
+            offset: Int(try Self.integer(request, "offset", default: 0, range: 0...1_000_000_000)))
+        let bom = try flag("bom")
+        if type == "text/csv" {
+            let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\""],
+                body: .init(byteBuffer: ByteBuffer(data: table.data(byteOrderMark: bom))))
+        }
+        return try await service.accounts(matching: query, for: user).response(from: request, context: context)
+    }
+
+    /// Refuses a request whose `Accept` does not take JSON, the only type the address answers in.
+    static func requireJSON(_ request: Request) throws {
+        guard ContentNegotiation.choose(accept: request.headers[.accept], offered: ["application/json"]) != nil else {
+            throw APIError.notAcceptable(offered: ["application/json"])
+        }
     }
 
     func account(_ request: Request, context: KAMRequestContext) async throws -> AccountDetail {
         let user = try context.requireUser()
+        try Self.requireJSON(request)
         let raw = try context.parameters.require("id")
         guard let id = RecordID(rawValue: raw), let detail = try await service.account(id, for: user) else {
             throw APIError(.notFound, code: "not-found", message: "there is no account '\(raw.prefix(80))' that you may see")

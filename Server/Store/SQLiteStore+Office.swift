@@ -26,6 +26,22 @@ extension SQLiteStore {
         }
     }
 
+    public func accountRecords(matching query: AccountQuery, in scope: AccessScope) async throws -> [Account] {
+        try await writer.read { db in
+            let (from, arguments) = Self.accountFilter(query, scope: scope)
+            let rows = try Row.fetchCursor(db, sql: "SELECT a.* \(from) ORDER BY a.name, a.id", arguments: arguments)
+            var accounts: [Account] = []
+            while let row = try rows.next() {
+                guard let id = RecordID(rawValue: row["id"]) else { continue }
+                var index = RecordIndex(RecordState(kind: .account, id: id))
+                (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
+                (index.tier, index.stage, index.share, index.notes) = (row["tier"], row["stage"], row["share"], row["notes"])
+                accounts.append(index.account(id: id))
+            }
+            return accounts
+        }
+    }
+
     static let childConflicts =
         "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
 

@@ -31,6 +31,8 @@ public protocol SyncStorage: Sendable {
     func accounts(matching query: AccountQuery, in scope: AccessScope) async throws -> AccountList
     /// Every visible account in `scope`, for reports.
     func accountSummaries(in scope: AccessScope) async throws -> [AccountSummary]
+    /// Every account that matches `query` in `scope` (all pages, in list order), with all its fields: for CSV.
+    func accountRecords(matching query: AccountQuery, in scope: AccessScope) async throws -> [Account]
 }
 
 /// Which accounts a read covers: the access rule decides it, the storage

@@ -254,6 +254,11 @@ public struct SyncService: Sendable {
         try await storage.accounts(matching: query, in: AccessRule.scope(of: user))
     }
 
+    /// Every account `user` may see that matches `query`, all pages, with all its fields.
+    public func accountRecords(matching query: AccountQuery, for user: User) async throws -> [Account] {
+        try await storage.accountRecords(matching: query, in: AccessRule.scope(of: user))
+    }
+
     /// One account with everything on it, or `nil` if `user` cannot see it:
     /// an account one may not see reads exactly like one that does not exist.
     public func account(_ id: RecordID, for user: User) async throws -> AccountDetail? {

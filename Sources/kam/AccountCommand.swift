@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import KAMClient
 import KAMProtocol
+import KAMTables
 
 extension Kam {
     struct AccountCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "account", abstract: "Add, list, show, change and delete key accounts.",
-            subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self, Reassign.self])
+            subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self, Reassign.self, Import.self])
     }
 }
 
@@ -36,6 +37,7 @@ extension Kam.AccountCommand {
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var csv: CSVOption
         @Option var stage: Stage?
         @Option var owner: String?
         @Option var region: String?
@@ -44,8 +46,11 @@ extension Kam.AccountCommand {
         @Flag(help: "Only accounts with a conflict or a review flag.") var conflicts = false
 
         func execute() async throws {
-            let accounts = try home.replica().accounts(AccountQuery(
-                stage: stage, owner: owner, region: region, tier: tier, text: text, hasConflicts: conflicts, limit: .max))
+            let replica = try home.replica()
+            let query = AccountQuery(
+                stage: stage, owner: owner, region: region, tier: tier, text: text, hasConflicts: conflicts, limit: .max)
+            if csv.csv, try csv.print(try replica.accountTable(query), json: output.json) { return }
+            let accounts = try replica.accounts(query)
             if output.json { return try printJSON(accounts) }
             table(["ID", "NAME", "STAGE", "SHARE", "OWNER", "REGION", "TIER", ""], accounts.map { account in
                 [short(account.id), account.name, account.stage.rawValue, account.share.text, account.owner ?? "",

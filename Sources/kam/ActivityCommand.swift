@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KAMClient
 import KAMProtocol
+import KAMTables
 
 extension Kam {
     struct ActivityCommand: AsyncParsableCommand {
@@ -39,6 +40,7 @@ extension Kam.ActivityCommand {
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var csv: CSVOption
         @Argument(help: "The account (default: all).") var account: String?
         @Option(help: "Only this kind.") var kind: ActivityKind?
 
@@ -47,8 +49,9 @@ extension Kam.ActivityCommand {
             let activities = try replica.records(Activity.self, account: account)
                 .filter { kind == nil || $0.kind == kind }
                 .sorted { ($0.date, $0.id) > ($1.date, $1.id) }
-            if output.json { return try printJSON(activities) }
             let names = try replica.accountNames()
+            if try csv.print(RecordTable.activities(activities, accountNames: names), json: output.json) { return }
+            if output.json { return try printJSON(activities) }
             table(["DATE", "KIND", "ACCOUNT", "BY", "NOTE"], activities.map {
                 [$0.date.description, $0.kind.rawValue, names[$0.account] ?? "", $0.author ?? "", $0.note ?? ""]
             }) { _, column, text in column == 1 && text == ActivityKind.complaint.rawValue ? terminal.yellow(text) : text }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KAMClient
 import KAMProtocol
+import KAMTables
 
 extension Kam {
     struct ContactCommand: AsyncParsableCommand {
@@ -35,13 +36,15 @@ extension Kam.ContactCommand {
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var csv: CSVOption
         @Argument(help: "The account (default: all).") var account: String?
 
         func execute() async throws {
             let replica = try home.replica()
             let contacts = try replica.records(Contact.self, account: account).sorted { ($0.name, $0.id) < ($1.name, $1.id) }
-            if output.json { return try printJSON(contacts) }
             let names = try replica.accountNames()
+            if try csv.print(RecordTable.contacts(contacts, accountNames: names), json: output.json) { return }
+            if output.json { return try printJSON(contacts) }
             table(["ID", "NAME", "TITLE", "ROLE", "ACCOUNT", "EMAIL", "PHONE"], contacts.map {
                 [short($0.id), $0.name, $0.title ?? "", $0.role.text, names[$0.account] ?? "", $0.email ?? "", $0.phone ?? ""]
             })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KAMClient
 import KAMProtocol
+import KAMTables
 
 extension Kam {
     struct ShareCommand: AsyncParsableCommand {
@@ -30,17 +31,22 @@ extension Kam.ShareCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List an account's share records.")
+        static let configuration = CommandConfiguration(abstract: "List the share records of an account, or of all.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
-        @Argument(help: "The account: its name or id, or the start of either.") var account: String
+        @OptionGroup var csv: CSVOption
+        @Argument(help: "The account: its name or id, or the start of either (default: all).") var account: String?
 
         func execute() async throws {
-            let records = try home.replica().records(ShareRecord.self, account: account).sorted { $0.period < $1.period }
+            let replica = try home.replica()
+            let records = try replica.records(ShareRecord.self, account: account).sorted { ($0.account, $0.period) < ($1.account, $1.period) }
+            if csv.csv, try csv.print(RecordTable.shareRecords(records, accountNames: try replica.accountNames()), json: output.json) { return }
             if output.json { return try printJSON(records) }
-            table(["PERIOD", "CUSTOMER SPEND", "OUR SALES", "SHARE"], records.map {
-                [$0.period.rawValue, $0.customerSpend.description, $0.ourSales.description, $0.share.text]
+            let names = account == nil ? try replica.accountNames() : [:]
+            table((account == nil ? ["ACCOUNT"] : []) + ["PERIOD", "CUSTOMER SPEND", "OUR SALES", "SHARE"], records.map {
+                (account == nil ? [names[$0.account] ?? $0.account.rawValue] : [])
+                    + [$0.period.rawValue, $0.customerSpend.description, $0.ourSales.description, $0.share.text]
             })
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import KAMClient
 import KAMFaults
 import KAMProtocol
+import KAMTables
 
 /// Where the replica lives.
 struct HomeOptions: ParsableArguments {
@@ -150,3 +151,23 @@ extension Timestamp {
 
 /// A short form of an id for tables; commands accept any unique prefix.
 func short(_ id: RecordID) -> String { String(id.rawValue.prefix(8)) }
+
+/// `--csv` and `--bom` for list commands.
+struct CSVOption: ParsableArguments {
+    @Flag(help: "Print CSV (UTF-8) instead of a table.")
+    var csv = false
+    @Flag(help: "With --csv: start with a UTF-8 byte order mark, so spreadsheet programs read Chinese text right.")
+    var bom = false
+
+    func validate() throws {
+        if bom && !csv { throw ValidationError("--bom goes with --csv") }
+    }
+
+    /// Writes `table` to standard output when `--csv` was given; returns whether it did.
+    func print(_ table: CSVTable, json: Bool) throws -> Bool {
+        guard csv else { return false }
+        if json { throw ValidationError("choose one of --csv and --json") }
+        FileHandle.standardOutput.write(table.data(byteOrderMark: bom))
+        return true
+    }
+}

@@ -66,6 +66,8 @@ struct ReportTests {
         #expect(last.from == Self.period("2025-Q4") && last.to == Self.period("2026-Q3"))
         #expect(try PeriodRange.asked(from: Self.period("2026-Q2"), to: nil, today: Self.day("2026-12-01")).to == Self.period("2027-Q1"))
         #expect(try PeriodRange.asked(from: nil, to: Self.period("2026-05"), today: Self.day("2026-12-01")).from == Self.period("2025-Q3"))
+        #expect(try PeriodRange.asked(from: nil, to: Self.period("1900-Q1"), today: Self.day("2026-12-01")).from == Self.period("1900-Q1"))
+        #expect(try PeriodRange.asked(from: Self.period("2999-12"), to: nil, today: Self.day("2026-12-01")).to == Self.period("2999-Q4"))
         #expect(throws: ReportError.self) { try PeriodRange(from: Self.period("2026-Q3"), to: Self.period("2026-Q2")) }
         #expect(throws: ReportError.self) { try DayRange(from: Self.day("2026-02-01"), to: Self.day("2026-01-31")) }
         let quarter = DayRange.quarterToDate(Self.day("2026-11-30"))
