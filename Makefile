@@ -15,11 +15,13 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: schemathesis against a live server, the benchmarks on tiny data, then every
-## Swift test suite one at a time (the model checkers keep both cores busy)
+## test: schemathesis against a live server, the office dashboard in headless chromium,
+## the benchmarks on tiny data, then every Swift test suite one at a time (the model
+## checkers keep both cores busy)
 test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/schemathesis.sh
+	bash scripts/browser-tests.sh
 	bash scripts/bench.sh --smoke
 	$(SWIFT) test --no-parallel --skip-build
 

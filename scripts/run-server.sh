@@ -28,6 +28,7 @@ kam-server: created rep '$user'. On the rep's laptop, type:
     $bin/kam init --server http://$host:$port --token $token
 
 Add more people with:  $bin/kam-server user add NAME --role rep|manager|office|admin --data-dir $data
+The office dashboard:  http://$host:$port/office/ (sign in with an office, manager or admin token)
 
 MSG
 else

@@ -28,6 +28,7 @@ struct Routes {
         v1.get("accounts", use: accounts)
         v1.get("accounts/{id}", use: account)
         addReports(to: v1)
+        OfficeRoutes(service: service).add(to: router)
     }
 
     func registerReplica(_ request: Request, context: KAMRequestContext) async throws -> ReplicaRegistered {
@@ -140,6 +141,20 @@ struct Routes {
         guard let type = ContentNegotiation.choose(accept: request.headers[.accept], offered: offered) else {
             throw APIError.notAcceptable(offered: offered)
         }
+        let query = try Self.accountQuery(request)
+        let bom = try Self.flag(request, "bom")
+        if type == "text/csv" {
+            let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\""],
+                body: .init(byteBuffer: ByteBuffer(data: table.data(byteOrderMark: bom))))
+        }
+        return try await service.accounts(matching: query, for: user).response(from: request, context: context)
+    }
+
+    /// The account filters of a request's query (`stage`, `owner`, `region`, `tier`, `text`, `has-conflicts`,
+    /// `limit`, `offset`), each checked with a message that says what to send instead.
+    static func accountQuery(_ request: Request) throws -> AccountQuery {
         let parameters = request.uri.queryParameters
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
             guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return nil }
@@ -148,33 +163,29 @@ struct Routes {
             }
             return value
         }
-        func text(_ name: String) throws -> String? {
-            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return nil }
-            guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
-                throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
-            }
-            return text
+        return AccountQuery(
+            stage: try choice("stage", Stage.self), owner: try text(request, "owner"), region: try text(request, "region"),
+            tier: try choice("tier", Tier.self), text: try text(request, "text"), hasConflicts: try flag(request, "has-conflicts"),
+            limit: Int(try integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
+            offset: Int(try integer(request, "offset", default: 0, range: 0...1_000_000_000)))
+    }
+
+    /// A text parameter, `nil` when absent or empty, at most ``AccountQuery/maximumTextLength`` characters.
+    static func text(_ request: Request, _ name: String) throws -> String? {
+        guard let text = request.uri.queryParameters[name[...]].map(String.init), !text.isEmpty else { return nil }
+        guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
+            throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
         }
-        func flag(_ name: String) throws -> Bool {
-            switch try text(name) {
-            case nil, "false": return false
-            case "true": return true
-            case let other?: throw APIError.badRequest("\(name) '\(other.prefix(40))' must be true or false")
-            }
+        return text
+    }
+
+    /// A `true`/`false` parameter; absent is `false`.
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        switch try text(request, name) {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw APIError.badRequest("\(name) '\(other.prefix(40))' must be true or false")
         }
-        let query = AccountQuery(
-            stage: try choice("stage", Stage.self), owner: try text("owner"), region: try text("region"),
-            tier: try choice("tier", Tier.self), text: try text("text"), hasConflicts: try flag("has-conflicts"),
-            limit: Int(try Self.integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
-            offset: Int(try Self.integer(request, "offset", default: 0, range: 0...1_000_000_000)))
-        let bom = try flag("bom")
-        if type == "text/csv" {
-            let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\""],
-                body: .init(byteBuffer: ByteBuffer(data: table.data(byteOrderMark: bom))))
-        }
-        return try await service.accounts(matching: query, for: user).response(from: request, context: context)
     }
 
     /// Refuses a request whose `Accept` does not take JSON, the only type the address answers in.

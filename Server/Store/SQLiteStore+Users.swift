@@ -51,6 +51,31 @@ extension SQLiteStore {
         }
     }
 
+    public func addSession(hash: Data, user: String, at: Int64, expiresAt: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM office_sessions WHERE expires_at <= ?", arguments: [at])
+            try db.execute(
+                sql: "INSERT INTO office_sessions (hash, user_name, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [hash, user, at, expiresAt])
+        }
+    }
+
+    public func sessionUser(hash: Data, now: Int64) async throws -> User? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT u.name, u.role, u.created_at, u.revoked_at FROM office_sessions s JOIN users u ON u.name = s.user_name
+                    WHERE s.hash = ? AND s.expires_at > ? AND u.revoked_at IS NULL
+                    """),
+                arguments: [hash, now]
+            ).map(Self.user)
+        }
+    }
+
+    public func removeSession(hash: Data) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM office_sessions WHERE hash = ?", arguments: [hash]) }
+    }
+
     static func user(_ row: Row) -> User {
         User(name: row["name"], role: Role(rawValue: row["role"]) ?? .office, createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }

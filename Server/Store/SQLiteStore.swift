@@ -190,6 +190,17 @@ extension SQLiteStore {
                 }
             }
         }
+        // Office sessions: the dashboard's sign-ins, by the hash of their cookie.
+        migrator.registerMigration("v5-office-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE office_sessions (
+                    hash BLOB PRIMARY KEY,
+                    user_name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,14 @@ public protocol SyncStorage: Sendable {
     /// ``UserError/revoked(_:)`` (a revoked user stays revoked).
     func replaceTokenHash(name: String, tokenHash: Data) async throws
 
+    /// Starts an office session for `user`, kept as the SHA-256 hash of its
+    /// secret, ending at `expiresAt`; sessions that ended before `at` are dropped.
+    func addSession(hash: Data, user: String, at: Int64, expiresAt: Int64) async throws
+    /// The user of the session with this hash, unless it has ended by `now` or the user is revoked.
+    func sessionUser(hash: Data, now: Int64) async throws -> User?
+    /// Ends the session with this hash (nothing when there is none).
+    func removeSession(hash: Data) async throws
+
     /// Runs `body` in one write transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T
     /// Runs `body` in one read-only transaction (a consistent snapshot).

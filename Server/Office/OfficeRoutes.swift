@@ -1,0 +1,235 @@
+import Foundation
+import Hummingbird
+import KAMProtocol
+import KAMTables
+
+/// The office dashboard at `/office/`: server-rendered, read-only pages over
+/// the same queries and reports as the API, for office users, managers and
+/// admins signed in with a session cookie.
+struct OfficeRoutes {
+    let service: SyncService
+
+    /// The session cookie: HttpOnly, SameSite=Strict, only under `/office`.
+    static let cookieName = "kam_office"
+
+    func add(to router: Router<KAMRequestContext>) {
+        let office = router.group("office")
+        office.get("static/office.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600", .xContentTypeOptions: "nosniff"],
+                body: .init(byteBuffer: ByteBuffer(string: OfficeStyle.css)))
+        }
+        office.get("sign-in") { request, _ in
+            OfficePage.render("sign-in", OfficeViews.SignInPage(error: nil, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init))))
+        }
+        office.post("sign-in", use: signIn)
+        office.post("sign-out", use: signOut)
+        let pages = office.group("")
+            .add(middleware: OfficeSessionMiddleware(service: service))
+            .add(middleware: OfficeErrorMiddleware())
+        pages.get("", use: pipeline)
+        pages.get("accounts", use: accounts)
+        pages.get("accounts.csv", use: accountsCSV)
+        pages.get("accounts/{id}", use: account)
+        pages.get("pyramid", use: pyramid)
+        pages.get("movements", use: movements)
+        pages.get("declining") { _, context in
+            let user = try context.requireUser()
+            let report = DecliningReport(try await service.reportData(for: user))
+            return OfficePage.render("declining", OfficeViews.DecliningPage(report, chrome: OfficeChrome(title: "Declining accounts", user: user, current: "/office/declining")))
+        }
+        pages.get("risks") { _, context in
+            let user = try context.requireUser()
+            let report = RiskReport(try await service.reportData(for: user))
+            return OfficePage.render("risks", OfficeViews.RisksPage(report, chrome: OfficeChrome(title: "Relationship risks", user: user, current: "/office/risks")))
+        }
+        pages.get("complaints", use: complaints)
+        pages.get("**") { request, _ -> Response in
+            throw APIError(.notFound, code: "not-found", message: "There is no page \(request.uri.path.prefix(120)): use the links above.")
+        }
+    }
+
+    // MARK: Signing in and out
+
+    struct SignInForm: Decodable {
+        var token: String?
+        var next: String?
+    }
+
+    func signIn(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let form = (try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: body))) ?? SignInForm()
+        let next = Self.safeNext(form.next)
+        do {
+            let (_, secret) = try await service.signIn(token: form.token ?? "")
+            var response = Response(status: .seeOther, headers: [.location: next])
+            response.setCookie(Cookie(
+                name: Self.cookieName, value: secret, maxAge: Int(SyncService.officeSessionLifetime / 1000), path: "/office",
+                secure: Self.isHTTPS(request), httpOnly: true, sameSite: .strict))
+            return response
+        } catch {
+            context.logger.notice("office sign-in refused", metadata: ["reason": "\(error)"])
+            return OfficePage.render("sign-in", OfficeViews.SignInPage(error: error.description, next: next), status: .unauthorized)
+        }
+    }
+
+    func signOut(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        if let secret = request.cookies[Self.cookieName]?.value { try await service.signOut(session: secret) }
+        var response = Response(status: .seeOther, headers: [.location: "/office/sign-in"])
+        response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/office", secure: Self.isHTTPS(request), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// Where to go after signing in: a dashboard page, never another site.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/office/"), !next.hasPrefix("//"), !next.contains("\\"),
+            !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { return "/office/" }
+        return next
+    }
+
+    /// Whether the browser reached the server over HTTPS (directly or through a proxy that says so):
+    /// then the cookie is marked Secure.
+    static func isHTTPS(_ request: Request) -> Bool {
+        request.uri.scheme == .https || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    // MARK: Pages
+
+    func pipeline(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let report = try await service.pipeline(for: user)
+        return OfficePage.render("pipeline", OfficeViews.PipelinePage(report, chrome: OfficeChrome(title: "Pipeline", user: user, current: "/office/")))
+    }
+
+    func accounts(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let chrome = OfficeChrome(title: "Accounts", user: user, current: "/office/accounts")
+        var query = AccountQuery(limit: 50)
+        var problem: String?
+        do {
+            query = try Routes.accountQuery(request)
+            if request.uri.queryParameters["limit"] == nil { query.limit = 50 }
+        } catch let error as APIError {
+            problem = error.message
+        }
+        let list = try await service.accounts(matching: query, for: user)
+        return OfficePage.render("accounts", OfficeViews.AccountsPage(list, query: query, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
+    }
+
+    func accountsCSV(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let table = RecordTable.accounts(try await service.accountRecords(matching: try Routes.accountQuery(request), for: user))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(data: table.data(byteOrderMark: true))))
+    }
+
+    func account(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let raw = try context.parameters.require("id")
+        guard let id = RecordID(rawValue: raw), let detail = try await service.account(id, for: user) else {
+            throw APIError(.notFound, code: "not-found", message: "There is no account '\(raw.prefix(80))' that you may see.")
+        }
+        return OfficePage.render("account", OfficeViews.AccountPage(detail, user: user))
+    }
+
+    func pyramid(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        var problem: String?
+        let range: PeriodRange
+        do { range = try Routes.periodRange(request) } catch let error as APIError {
+            problem = error.message
+            range = PeriodRange.lastFourQuarters(before: Day.today())
+        }
+        let report = PyramidReport(try await service.reportData(for: user), range: range)
+        let chrome = OfficeChrome(title: "Value pyramid", user: user, current: "/office/pyramid")
+        return OfficePage.render("pyramid", OfficeViews.PyramidPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
+    }
+
+    func movements(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let fallback = DayRange.quarterToDate(Day.today())
+        var problem: String?
+        let range: DayRange
+        do { range = try Routes.dayRange(request, default: fallback) } catch let error as APIError {
+            problem = error.message
+            range = fallback
+        }
+        let report = MovementReport(try await service.reportData(for: user), range: range)
+        let chrome = OfficeChrome(title: "Stage movements", user: user, current: "/office/movements")
+        return OfficePage.render("movements", OfficeViews.MovementsPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
+    }
+
+    func complaints(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let fallback = try DayRange()
+        var problem: String?
+        let range: DayRange
+        do { range = try Routes.dayRange(request, default: fallback) } catch let error as APIError {
+            problem = error.message
+            range = fallback
+        }
+        let report = ComplaintReport(try await service.reportData(for: user), range: range)
+        let chrome = OfficeChrome(title: "Complaints", user: user, current: "/office/complaints")
+        return OfficePage.render("complaints", OfficeViews.ComplaintsPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
+    }
+}
+
+/// Rendering a page: HTML with headers that keep it to this server.
+enum OfficePage {
+    static let headers: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .xContentTypeOptions: "nosniff",
+        .init("Referrer-Policy")!: "no-referrer",
+        .cacheControl: "no-store",
+    ]
+
+    static func render(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let html = OfficeTemplates.library.render(model, withTemplate: template) ?? "template \(template) is missing"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Lets a signed-in office user, manager or admin through; sends anyone else to sign in.
+struct OfficeSessionMiddleware: RouterMiddleware {
+    typealias Context = KAMRequestContext
+    let service: SyncService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let secret = request.cookies[OfficeRoutes.cookieName]?.value, !secret.isEmpty,
+            let user = try await service.officeUser(session: secret), user.role != .rep
+        {
+            var context = context
+            context.user = user
+            context.logger[metadataKey: "user"] = "\(user.name)"
+            return try await next(request, context)
+        }
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        var components = URLComponents()
+        components.path = "/office/sign-in"
+        components.queryItems = [URLQueryItem(name: "next", value: OfficeRoutes.safeNext(target))]
+        return Response(status: .seeOther, headers: [.location: components.string ?? "/office/sign-in"])
+    }
+}
+
+/// Shows an error on a signed-in page as a page, not as the API's JSON.
+struct OfficeErrorMiddleware: RouterMiddleware {
+    typealias Context = KAMRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = APIError(error)
+            guard let user = context.user else { throw error }
+            if api.status.code >= 500 { context.logger.error("office page failed", metadata: ["error": "\(error)"]) }
+            let title = api.status == .notFound ? "Not found" : "Something went wrong"
+            return OfficePage.render(
+                "error", OfficeViews.ErrorPage(chrome: OfficeChrome(title: title, user: user, current: ""), message: api.message),
+                status: api.status)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import KAMProtocol
+
+/// What every signed-in page shows around its content: the title, who is
+/// signed in, and the navigation.
+struct OfficeChrome: Sendable {
+    struct Link: Sendable {
+        var href: String
+        var label: String
+        var current: Bool
+    }
+
+    var title: String
+    var user: String
+    var role: String
+    var nav: [Link]
+
+    static let pages: [(path: String, label: String)] = [
+        ("/office/", "Pipeline"), ("/office/accounts", "Accounts"), ("/office/pyramid", "Pyramid"),
+        ("/office/movements", "Movements"), ("/office/declining", "Declining"), ("/office/risks", "Risks"),
+        ("/office/complaints", "Complaints"),
+    ]
+
+    init(title: String, user: User, current: String) {
+        self.title = title
+        self.user = user.name
+        role = user.role.rawValue
+        nav = Self.pages.map { Link(href: $0.path, label: $0.label, current: $0.path == current) }
+    }
+}
+
+/// The page models the templates render: every value already formatted as text.
+enum OfficeViews {
+    static func accountHref(_ id: RecordID) -> String {
+        "/office/accounts/" + (id.rawValue.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id.rawValue)
+    }
+
+    static func when(_ at: Timestamp) -> String {
+        let text = at.description
+        return text.hasSuffix("Z") ? String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") : text
+    }
+
+    static func percentAxis(_ value: Double) -> String { "\(Int(value.rounded())) %" }
+
+    struct PipelinePage: Sendable {
+        struct StageRow: Sendable {
+            var stage: String
+            var chinese: String
+            var accounts: Int
+            var averageShare: String
+            var withShare: Int
+        }
+
+        struct OwnerRow: Sendable {
+            var name: String
+            var href: String?
+            var counts: [Int]
+            var accounts: Int
+        }
+
+        var chrome: OfficeChrome
+        var accounts: Int
+        var chart: BarChart
+        var stages: [StageRow]
+        var stageNames: [String]
+        var owners: [OwnerRow]
+
+        init(_ report: PipelineReport, chrome: OfficeChrome) {
+            self.chrome = chrome
+            accounts = report.accounts
+            chart = BarChart(
+                title: "Accounts per stage", items: report.stages.map { ($0.stage.rawValue, Double($0.accounts), String($0.accounts), $0.stage.rawValue) },
+                axis: { String(Int($0.rounded())) })
+            stages = report.stages.map {
+                StageRow(stage: $0.stage.rawValue, chinese: $0.stage.chineseName, accounts: $0.accounts,
+                         averageShare: $0.averageShare?.description ?? "–", withShare: $0.withShare)
+            }
+            stageNames = Stage.allCases.map(\.rawValue)
+            owners = report.owners.map { owner in
+                OwnerRow(
+                    name: owner.owner ?? "(no owner)",
+                    href: owner.owner.map { "/office/accounts?owner=" + ($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? $0) },
+                    counts: Stage.allCases.map { stage in owner.stages.first { $0.stage == stage }?.accounts ?? 0 },
+                    accounts: owner.accounts)
+            }
+        }
+    }
+
+    struct Option: Sendable {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct AccountsPage: Sendable {
+        struct Row: Sendable {
+            var id: String
+            var href: String
+            var name: String
+            var stage: String
+            var share: String
+            var owner: String
+            var region: String
+            var tier: String
+            var review: Bool
+        }
+
+        var chrome: OfficeChrome
+        var error: String?
+        var text: String
+        var owner: String
+        var region: String
+        var conflicts: Bool
+        var stages: [Option]
+        var tiers: [Option]
+        var total: Int
+        var hasRows: Bool
+        var first: Int
+        var last: Int
+        var rows: [Row]
+        var previous: String?
+        var next: String?
+        var csvHref: String
+
+        init(_ list: AccountList, query: AccountQuery, chrome: OfficeChrome, error: String? = nil) {
+            self.chrome = chrome
+            self.error = error
+            text = query.text ?? ""
+            owner = query.owner ?? ""
+            region = query.region ?? ""
+            conflicts = query.hasConflicts
+            stages = Stage.allCases.map { Option(value: $0.rawValue, label: "\($0.rawValue) \($0.chineseName)", selected: $0 == query.stage) }
+            tiers = Tier.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == query.tier) }
+            total = list.total
+            hasRows = !list.accounts.isEmpty
+            first = list.offset + 1
+            last = list.offset + list.accounts.count
+            rows = list.accounts.map { account in
+                Row(id: account.id.rawValue, href: OfficeViews.accountHref(account.id), name: account.name, stage: account.stage.rawValue,
+                    share: account.share?.description ?? "", owner: account.owner ?? "", region: account.region ?? "",
+                    tier: account.tier?.rawValue ?? "", review: account.needsResolution || !account.flags.isEmpty)
+            }
+            func href(_ path: String, offset: Int?) -> String {
+                var items: [URLQueryItem] = []
+                if let text = query.text { items.append(.init(name: "text", value: text)) }
+                if let stage = query.stage { items.append(.init(name: "stage", value: stage.rawValue)) }
+                if let tier = query.tier { items.append(.init(name: "tier", value: tier.rawValue)) }
+                if let owner = query.owner { items.append(.init(name: "owner", value: owner)) }
+                if let region = query.region { items.append(.init(name: "region", value: region)) }
+                if query.hasConflicts { items.append(.init(name: "has-conflicts", value: "true")) }
+                if let offset, offset > 0 { items.append(.init(name: "offset", value: String(offset))) }
+                var components = URLComponents()
+                components.path = path
+                components.queryItems = items.isEmpty ? nil : items
+                // A '+' in a query reads as a space: spell it out.
+                components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+                return components.string ?? path
+            }
+            previous = list.offset > 0 ? href("/office/accounts", offset: max(list.offset - list.limit, 0)) : nil
+            next = list.offset + list.accounts.count < list.total ? href("/office/accounts", offset: list.offset + list.limit) : nil
+            csvHref = href("/office/accounts.csv", offset: nil)
+        }
+    }
+}
