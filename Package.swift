@@ -164,6 +164,7 @@ let package = Package(
             dependencies: [
                 "KAMClient",
                 "KAMServer",
+                "KAMTables",
                 "KAMTestSupport",
                 "KAMFaults",
                 .product(name: "GRDB", package: "GRDB.swift"),

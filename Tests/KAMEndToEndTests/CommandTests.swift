@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KAMClient
 import KAMProtocol
 import KAMServer
+import KAMTables
 import Logging
 import Testing
 
@@ -157,5 +158,72 @@ struct CommandTests {
             let status = try JSONDecoder().decode(ReplicaStatus.self, from: Data(try li.run(["status", "--json"]).out.utf8))
             #expect(status.user == "li" && status.pending == 0 && status.conflicts == 0)
         }
+    }
+}
+
+/// CSV and reports through the `kam` binary.
+extension CommandTests {
+    @Test("500 accounts come in from a spreadsheet's CSV and go out again unchanged; a bad line writes nothing")
+    func csvRoundTrip() throws {
+        let kam = try offlineKam()
+        defer { kam.remove() }
+        // What a spreadsheet program saves: a byte order mark, CRLF, quotes around commas and line breaks.
+        var lines = ["name,industry,region,owner,tier,stage,share,notes"]
+        for n in 1...500 {
+            let stage = ["development", "initial", "stable", "strategic"][n % 4]
+            let share = ["", "35", "62.5", "90"][n % 4]
+            let notes = n % 9 == 0 ? "\"第一行, 逗号\n第二行 \"\"引号\"\"\"" : ""
+            lines.append("客户 \(n) 有限公司,制造,华东,li,\(["gold", "iron", "lead", ""][n % 4]),\(stage),\(share),\(notes)")
+        }
+        let file = kam.home.appendingPathComponent("accounts.csv")
+        try Data([0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)).write(to: file)
+
+        let dry = try kam.run(["account", "import", file.path, "--dry-run"])
+        #expect(dry.status == 0 && dry.out.contains("500 added, 0 updated, 0 unchanged (dry run: nothing written)"))
+        func names(_ arguments: [String] = []) throws -> [String] {
+            try JSONDecoder().decode([AccountSummary].self, from: Data(try kam.run(["account", "list", "--json"] + arguments).out.utf8)).map(\.name)
+        }
+        #expect(try names().isEmpty)
+        #expect(try kam.run(["account", "import", file.path]).out.contains("500 added"))
+        #expect(try kam.run(["account", "import", file.path]).out.contains("0 added, 0 updated, 500 unchanged"))
+
+        let exported = try kam.run(["account", "list", "--csv", "--bom"])
+        #expect(exported.status == 0 && exported.out.hasPrefix("\u{FEFF}id,name,industry,region,owner,tier,stage,share,notes\n"))
+        let input = try CSVTable(reading: try Data(contentsOf: file))
+        let output = try CSVTable(reading: Data(exported.out.utf8))
+        let columns = input.header.map { output.header.firstIndex(of: $0)! }
+        #expect(Set(output.rows.map { row in columns.map { row.cells[$0] } }) == Set(input.rows.map(\.cells)))
+
+        // A bad line: its number and the reason, exit 1, and nothing written.
+        let bad = kam.home.appendingPathComponent("bad.csv")
+        try Data("name,tier\nNew One,gold\nNew Two,diamond\n".utf8).write(to: bad)
+        let refused = try kam.run(["account", "import", bad.path])
+        #expect(refused.status == Self.usage && refused.err.contains("line 3: tier 'diamond' is not known"))
+        #expect(refused.err.contains("nothing was written"))
+        #expect(try names(["--text", "New"]).isEmpty && names().count == 500)
+
+        // The lists of other records, as CSV too.
+        #expect(try kam.run(["contact", "add", "客户 1 有限公司", "王芳", "--role", "decision-maker"]).status == 0)
+        #expect(try kam.run(["contact", "list", "--csv"]).out.contains("客户 1 有限公司,王芳,,decision-maker"))
+        #expect(try kam.run(["account", "list", "--bom"]).status == Self.usage)
+    }
+
+    @Test("kam report answers the office's analyses offline, as JSON and as tables")
+    func reports() throws {
+        let kam = try offlineKam()
+        defer { kam.remove() }
+        try kam.run(["account", "add", "华为", "--owner", "li"])
+        try kam.run(["share", "华为", "--period", "2026-Q2", "--customer-spend", "1000", "--our-sales", "800"])
+        try kam.run(["share", "华为", "--period", "2026-Q3", "--customer-spend", "1000", "--our-sales", "500"])
+        try kam.run(["activity", "log", "华为", "--kind", "complaint", "--note", "交货晚了", "--date", "2026-11-20"])
+        let pyramid = try JSONDecoder().decode(
+            PyramidReport.self, from: Data(try kam.run(["report", "pyramid", "--from", "2026-Q2", "--to", "2026-Q3", "--json"]).out.utf8))
+        #expect(pyramid.ourSales == Money(minorUnits: 130_000) && pyramid.accounts.first?.tier == .platinum)
+        let declining = try kam.run(["report", "declining"])
+        #expect(declining.out.contains("华为") && declining.out.contains("sharp") && declining.out.contains("37.5 %"))
+        #expect(try kam.run(["report", "risks"]).out.contains("no-decision-maker"))
+        #expect(try kam.run(["report", "complaints", "--from", "2026-11-01"]).out.contains("交货晚了"))
+        let empty = try kam.run(["report", "movements", "--from", "2026-12-01", "--to", "2026-11-01"])
+        #expect(empty.status == Self.usage && empty.err.contains("'to' must not lie before 'from'"))
     }
 }
