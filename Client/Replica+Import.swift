@@ -47,16 +47,19 @@ extension Replica {
     /// column left out leaves it alone. A new account with no owner is the
     /// author's; one at a stage past development starts its stage history
     /// with the import. An existing account moves one stage forward at most
-    /// (moving back needs a reason: `kam stage`). Every row is checked first:
-    /// with any problem, or with `dryRun`, nothing is written.
+    /// (moving back needs a reason: `kam stage`), and a field in conflict is
+    /// left for `kam resolve`. A share is checked against its stage when
+    /// either changes. A leading `'` that ``RecordTable`` wrote to keep a
+    /// spreadsheet from reading a formula is taken off. Every row is checked
+    /// first: with any problem, or with `dryRun`, nothing is written.
     public func importAccounts(_ table: CSVTable, source: String, dryRun: Bool) throws -> AccountImportReport {
         try store.edit { edit in
             var plan = AccountImportPlan(header: table.header, author: author, source: source)
             if plan.report.problems.isEmpty {
-                let existing = try ReplicaStore.loadRecords(
-                    edit.db, ids: "SELECT id FROM records WHERE kind = 'account' AND visible = 1"
-                ).compactMap { try? Account(state: $0) }
-                plan.index(existing)
+                let states = try ReplicaStore.loadRecords(edit.db, ids: "SELECT id FROM records WHERE kind = 'account' AND visible = 1")
+                plan.index(states.compactMap { state in
+                    (try? Account(state: state)).map { ($0, Set(state.conflicts.map(\.field))) }
+                })
                 for row in table.rows { plan.add(row) }
             }
             guard plan.report.problems.isEmpty, !dryRun else { return plan.report }
@@ -93,6 +96,8 @@ struct AccountImportPlan {
     var report = AccountImportReport()
     var steps: [Step] = []
     private var byID: [RecordID: Account] = [:]
+    /// The fields of each account that hold several values (a conflict a person has to settle).
+    private var conflicted: [RecordID: Set<String>] = [:]
     private var byName: [String: [Account]] = [:]
     /// The line each account (by id) or new name was first taken from.
     private var seenIDs: [RecordID: Int] = [:]
@@ -118,9 +123,10 @@ struct AccountImportPlan {
         if !taken.contains("name") { problem(1, "there is no 'name' column: every account needs its name") }
     }
 
-    mutating func index(_ accounts: [Account]) {
-        for account in accounts {
+    mutating func index(_ accounts: [(Account, conflicted: Set<String>)]) {
+        for (account, fields) in accounts {
             byID[account.id] = account
+            conflicted[account.id] = fields
             byName[account.name, default: []].append(account)
         }
     }
@@ -165,7 +171,8 @@ struct AccountImportPlan {
 
         // The values, each checked as `kam account` checks it.
         var values: [String: FieldValue] = [:]
-        for (field, text) in cells where field != "id" && field != "stage" {
+        for (field, typed) in cells where field != "id" && field != "stage" {
+            let text = RecordTable.unescaped(typed)
             if text.isEmpty {
                 values[field] = .null
                 continue
@@ -197,7 +204,10 @@ struct AccountImportPlan {
             stage = parsed
         }
         let share: Share? = values["share"].flatMap { try? Share(fieldValue: $0, field: "share") } ?? (values.keys.contains("share") ? nil : target?.share)
-        if let share, !stage.band.contains(share) {
+        // A stage and share that already disagree stay as they are (a person settles them);
+        // what the line changes must fit together.
+        let stageOrShareChanges = target.map { stage != $0.stage || (values.keys.contains("share") && share != $0.share) } ?? true
+        if stageOrShareChanges, let share, !stage.band.contains(share) {
             problem(line, "share \(share) does not fit stage \(stage) (\(stage.band)): correct the share or the stage")
         }
         guard report.problems.count == problemsBefore else { return }
@@ -216,6 +226,12 @@ struct AccountImportPlan {
         }
         let current = target.fieldValues
         var changed = values.filter { field, value in (current[field] ?? .null) != value }
+        if stage != target.stage { changed["stage"] = stage.fieldValue }
+        // A field with several values is for a person to settle; an import would pick one without anyone seeing.
+        let unsettled = Set(changed.keys).intersection(conflicted[target.id] ?? []).sorted()
+        guard unsettled.isEmpty else {
+            return problem(line, "'\(target.name)' has several values for \(unsettled.joined(separator: ", ")) (a conflict): settle it with kam resolve, then import")
+        }
         var stageChange: StageChange?
         if stage != target.stage {
             do { try StageRules.checkTransition(from: target.stage, to: stage, reason: nil) } catch {
@@ -223,7 +239,6 @@ struct AccountImportPlan {
                     ? "'\(target.name)' is at \(target.stage); moving back to \(stage) needs a reason: kam stage '\(target.name)' \(stage) --reason TEXT"
                     : error.description)
             }
-            changed["stage"] = stage.fieldValue
             stageChange = StageChange(account: target.id, from: target.stage, to: stage, share: share, reason: reason, author: author, at: now)
         }
         if changed.isEmpty {

@@ -27,6 +27,8 @@ public struct CSVTable: Hashable, Sendable {
         var bytes = [UInt8](data)
         if bytes.starts(with: Self.byteOrderMark) { bytes.removeFirst(Self.byteOrderMark.count) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .notUTF8 }
+        // The library reads a quoted cell that is never closed to the end of the file, silently.
+        if let line = Self.unclosedQuote(in: text) { throw .unclosedQuote(line: line) }
         let reader: CSVReader
         do { reader = try CSVReader(string: text, hasHeaderRow: true) } catch { throw .noHeader }
         guard let header = reader.headerRow, header.contains(where: { !$0.isEmpty }) else { throw .noHeader }
@@ -40,6 +42,37 @@ public struct CSVTable: Hashable, Sendable {
             line += lines(cells)
         }
         if let error = reader.error { throw .unreadable("\(error)") }
+    }
+
+    /// The line on which a quoted cell starts that no quote closes, if any.
+    /// A quote inside an unquoted cell is an ordinary character, as the reader takes it.
+    static func unclosedQuote(in text: String) -> Int? {
+        var line = 1
+        var opened = 0
+        var quoted = false
+        var fieldStart = true
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar?
+        while let scalar = pending ?? scalars.next() {
+            pending = nil
+            if scalar == "\n" { line += 1 }
+            if quoted {
+                if scalar == "\"" {
+                    // A doubled quote is a quote in the cell; a single one closes it.
+                    let next = scalars.next()
+                    if next == "\"" { continue }
+                    quoted = false
+                    fieldStart = false
+                    pending = next
+                }
+            } else if scalar == "\"" && fieldStart {
+                quoted = true
+                opened = line
+            } else {
+                fieldStart = scalar == "," || scalar == "\n" || scalar == "\r"
+            }
+        }
+        return quoted ? opened : nil
     }
 
     /// The table as CSV bytes: a header line, then a line per row, each ending
@@ -63,10 +96,12 @@ public enum CSVTableError: Error, Hashable, Sendable, CustomStringConvertible {
     case notUTF8
     case noHeader
     case unreadable(String)
+    case unclosedQuote(line: Int)
 
     public var description: String {
         switch self {
         case .notUTF8: "the file is not UTF-8 text: save it as CSV UTF-8 and try again"
+        case .unclosedQuote(let line): "line \(line): a cell opens a quote (\") that nothing closes, so the rest of the file would be read into it: close the quote"
         case .noHeader: "the file has no header line: the first line names the columns"
         case .unreadable(let reason): "the file cannot be read as CSV: \(reason)"
         }

@@ -10,7 +10,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 server = os.environ["KAM_SERVER"]
@@ -43,11 +43,20 @@ driver.set_page_load_timeout(60)
 
 
 def follow(element):
-    """Clicks a link or a submit button and waits until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Clicks a link or a submit button and waits until the next page has replaced this one.
+
+    The old page carries a mark in its window; a new document has none. (Waiting for
+    an element to go stale is not reliable: chromium can answer with an inspector error.)"""
+    driver.execute_script("window.kamOldPage = true")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def arrived(d):
+        try:
+            return d.execute_script("return window.kamOldPage === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False  # asked in the middle of the navigation
+
+    WebDriverWait(driver, 30).until(arrived)
 
 
 def console_errors():
@@ -118,10 +127,12 @@ try:
     check(metric("total") == str(listing["total"]), "accounts: total differs from the API")
     check(len(driver.find_elements(By.CSS_SELECTOR, "a[data-account]")) == min(listing["total"], 50), "accounts: not one page of rows")
     search = driver.find_element(By.NAME, "text")
-    search.send_keys("华南")
+    # A space in the search: the browser sends it as '+', as forms do.
+    search.send_keys("01 有限")
     follow(driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
-    found = api("/v1/accounts?text=" + urllib.parse.quote("华南"))
-    check(metric("total") == str(found["total"]), "accounts: the search finds another number than the API")
+    check("text=01+" in driver.current_url, f"accounts: the form did not send the search as a form does: {driver.current_url}")
+    found = api("/v1/accounts?text=" + urllib.parse.quote("01 有限"))
+    check(found["total"] == 2 and metric("total") == str(found["total"]), "accounts: the search finds another number than the API")
     check(not console_errors(), "accounts: console errors after searching")
     driver.save_screenshot(os.path.join(shots, "accounts-search.png"))
     strategic = api("/v1/accounts?stage=strategic")

@@ -9,6 +9,8 @@ public enum ValuePyramid {
     /// With `n` accounts, the top `ceil(n × 1 %)` are platinum, and so on down;
     /// the highest-valued account is always platinum. Equal values share the
     /// better tier. Ties in order are broken by id so the result is stable.
+    /// An account that brought nothing is lead, whatever its rank: with no
+    /// sales at all, every account is lead.
     public static func tiers(byValue values: [RecordID: Money]) -> [RecordID: Tier] {
         let ranked = values.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         let count = ranked.count
@@ -21,6 +23,7 @@ public enum ValuePyramid {
                 break
             }
             if let (value, better) = previous, value == entry.value { tier = better }
+            if entry.value.minorUnits == 0 { tier = .lead }
             result[entry.key] = tier
             previous = (entry.value, tier)
         }

@@ -37,10 +37,10 @@ public struct Day: Hashable, Comparable, Sendable, TypedText, CustomStringConver
         self.init(year: Int(year), month: Int(month), day: Int(day))
     }
 
-    /// Today in this computer's time zone.
+    /// Today in UTC, the calendar reports count stage changes in: the server
+    /// and every laptop agree on it whatever their time zone or locale.
     public static func today() -> Day {
-        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return Day(year: parts.year!, month: parts.month!, day: parts.day!)
+        Day(Timestamp.now())
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -10,6 +10,8 @@ public struct MovementReport: Hashable, Sendable, Codable {
         case up
         /// Back to an earlier stage.
         case down
+        /// The same stage again (a change recorded twice on two laptops, say).
+        case same
     }
 
     public struct Movement: Hashable, Sendable, Codable {
@@ -37,7 +39,7 @@ public struct MovementReport: Hashable, Sendable, Codable {
         let byID = data.accountsByID
         movements = data.stageChanges.compactMap { change in
             guard range.contains(Day(change.at)), let account = byID[change.account] else { return nil }
-            let direction: Direction = change.from.map { change.to < $0 ? .down : .up } ?? .start
+            let direction: Direction = change.from.map { change.to < $0 ? .down : change.to == $0 ? .same : .up } ?? .start
             return Movement(
                 id: change.id, account: ReportAccount(account), from: change.from, to: change.to, direction: direction,
                 share: change.share, reason: change.reason, author: change.author, at: change.at)

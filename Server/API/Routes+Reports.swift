@@ -51,7 +51,7 @@ extension Routes {
     }
 
     static func typed<T: TypedText>(_ request: Request, _ name: String, example: String) throws -> T? {
-        guard let text = request.uri.queryParameters[name[...]].map(String.init), !text.isEmpty else { return nil }
+        guard let text = request.query[name], !text.isEmpty else { return nil }
         do {
             return try T(parsing: text)
         } catch {

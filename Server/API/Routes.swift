@@ -96,7 +96,7 @@ struct Routes {
     /// A client that names its replica (`replica=`) is checked against revocation.
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        if let text = request.uri.queryParameters["replica"] {
+        if let text = request.query["replica"] {
             guard let replica = ReplicaID(rawValue: String(text)) else {
                 throw APIError.badRequest("replica '\(text.prefix(80))' is not a replica id: 1 to 64 letters, digits, '-' or '_'")
             }
@@ -146,18 +146,22 @@ struct Routes {
         if type == "text/csv" {
             let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
             return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\""],
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\"", .vary: "Accept"],
                 body: .init(byteBuffer: ByteBuffer(data: table.data(byteOrderMark: bom))))
         }
-        return try await service.accounts(matching: query, for: user).response(from: request, context: context)
+        // The answer depends on Accept: a cache must not hand CSV to a JSON client or the other way.
+        var response = try await service.accounts(matching: query, for: user).response(from: request, context: context)
+        response.headers[.vary] = "Accept"
+        return response
     }
 
     /// The account filters of a request's query (`stage`, `owner`, `region`, `tier`, `text`, `has-conflicts`,
     /// `limit`, `offset`), each checked with a message that says what to send instead.
     static func accountQuery(_ request: Request) throws -> AccountQuery {
-        let parameters = request.uri.queryParameters
+        let parameters = request.query
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
-            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return nil }
+            guard let text = parameters[name], !text.isEmpty else { return nil }
             guard let value = T(rawValue: text) else {
                 throw APIError.badRequest("\(name) '\(text.prefix(40))' is not known: use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -172,7 +176,7 @@ struct Routes {
 
     /// A text parameter, `nil` when absent or empty, at most ``AccountQuery/maximumTextLength`` characters.
     static func text(_ request: Request, _ name: String) throws -> String? {
-        guard let text = request.uri.queryParameters[name[...]].map(String.init), !text.isEmpty else { return nil }
+        guard let text = request.query[name], !text.isEmpty else { return nil }
         guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
             throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
         }
@@ -211,7 +215,7 @@ struct Routes {
 
     /// A whole-number query parameter within `range`, or `default` when absent.
     static func integer(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
-        guard let text = request.uri.queryParameters[name[...]] else { return value }
+        guard let text = request.query[name] else { return value }
         guard let number = UInt64(text), range.contains(number) else {
             throw APIError.badRequest("\(name) '\(text.prefix(40))' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }

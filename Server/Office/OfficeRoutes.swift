@@ -20,7 +20,7 @@ struct OfficeRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: OfficeStyle.css)))
         }
         office.get("sign-in") { request, _ in
-            OfficePage.render("sign-in", OfficeViews.SignInPage(error: nil, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init))))
+            OfficePage.render("sign-in", OfficeViews.SignInPage(error: nil, next: Self.safeNext(request.query["next"])))
         }
         office.post("sign-in", use: signIn)
         office.post("sign-out", use: signOut)
@@ -60,6 +60,10 @@ struct OfficeRoutes {
         let body = try await request.body.collect(upTo: 16 * 1024)
         let form = (try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: body))) ?? SignInForm()
         let next = Self.safeNext(form.next)
+        guard Self.fromThisSite(request) else {
+            // Another site signing a browser in under its own token would show that user's data as yours.
+            return OfficePage.render("sign-in", OfficeViews.SignInPage(error: Self.otherSite, next: next), status: .forbidden)
+        }
         do {
             let (_, secret) = try await service.signIn(token: form.token ?? "")
             var response = Response(status: .seeOther, headers: [.location: next])
@@ -74,6 +78,9 @@ struct OfficeRoutes {
     }
 
     func signOut(_ request: Request, context: KAMRequestContext) async throws -> Response {
+        guard Self.fromThisSite(request) else {
+            return OfficePage.render("sign-in", OfficeViews.SignInPage(error: Self.otherSite, next: "/office/"), status: .forbidden)
+        }
         if let secret = request.cookies[Self.cookieName]?.value { try await service.signOut(session: secret) }
         var response = Response(status: .seeOther, headers: [.location: "/office/sign-in"])
         response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/office", secure: Self.isHTTPS(request), httpOnly: true, sameSite: .strict))
@@ -88,10 +95,24 @@ struct OfficeRoutes {
         return next
     }
 
-    /// Whether the browser reached the server over HTTPS (directly or through a proxy that says so):
+    /// Whether a reverse proxy says the browser reached it over HTTPS (`X-Forwarded-Proto: https`):
     /// then the cookie is marked Secure.
     static func isHTTPS(_ request: Request) -> Bool {
-        request.uri.scheme == .https || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+        request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    static let otherSite = "This form was sent from another site, so nothing was done. Open the sign-in page on this server and try again."
+
+    /// Whether a form was posted from a page of this server, as the browser reports it
+    /// (`Sec-Fetch-Site`, else `Origin` against the request's host). A request with neither,
+    /// from a program rather than a browser, is taken.
+    static func fromThisSite(_ request: Request) -> Bool {
+        if let site = request.headers[.init("Sec-Fetch-Site")!]?.lowercased() {
+            return site == "same-origin" || site == "none"
+        }
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host else { return false }
+        return (originHost + (url.port.map { ":\($0)" } ?? "")).lowercased() == host.lowercased()
     }
 
     // MARK: Pages
@@ -105,11 +126,11 @@ struct OfficeRoutes {
     func accounts(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let chrome = OfficeChrome(title: "Accounts", user: user, current: "/office/accounts")
-        var query = AccountQuery(limit: 50)
+        var query = AccountQuery(limit: OfficeViews.AccountsPage.pageSize)
         var problem: String?
         do {
             query = try Routes.accountQuery(request)
-            if request.uri.queryParameters["limit"] == nil { query.limit = 50 }
+            if request.query["limit"] == nil { query.limit = OfficeViews.AccountsPage.pageSize }
         } catch let error as APIError {
             problem = error.message
         }
@@ -208,10 +229,7 @@ struct OfficeSessionMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        var components = URLComponents()
-        components.path = "/office/sign-in"
-        components.queryItems = [URLQueryItem(name: "next", value: OfficeRoutes.safeNext(target))]
-        return Response(status: .seeOther, headers: [.location: components.string ?? "/office/sign-in"])
+        return Response(status: .seeOther, headers: [.location: OfficeViews.href("/office/sign-in", [("next", OfficeRoutes.safeNext(target))])])
     }
 }
 

@@ -35,6 +35,16 @@ enum OfficeViews {
         "/office/accounts/" + (id.rawValue.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id.rawValue)
     }
 
+    /// A link to `path` with query parameters, each name and value percent-encoded
+    /// but for letters, digits and `-._~`, so `&`, `+` and spaces in a value survive.
+    static func href(_ path: String, _ items: [(String, String)]) -> String {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        let query = items.map { name, value in
+            "\(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+        }
+        return items.isEmpty ? path : path + "?" + query.joined(separator: "&")
+    }
+
     static func when(_ at: Timestamp) -> String {
         let text = at.description
         return text.hasSuffix("Z") ? String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") : text
@@ -79,7 +89,7 @@ enum OfficeViews {
             owners = report.owners.map { owner in
                 OwnerRow(
                     name: owner.owner ?? "(no owner)",
-                    href: owner.owner.map { "/office/accounts?owner=" + ($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? $0) },
+                    href: owner.owner.map { OfficeViews.href("/office/accounts", [("owner", $0)]) },
                     counts: Stage.allCases.map { stage in owner.stages.first { $0.stage == stage }?.accounts ?? 0 },
                     accounts: owner.accounts)
             }
@@ -93,6 +103,9 @@ enum OfficeViews {
     }
 
     struct AccountsPage: Sendable {
+        /// Accounts on one page of the list unless `limit` says otherwise.
+        static let pageSize = 50
+
         struct Row: Sendable {
             var id: String
             var href: String
@@ -141,20 +154,18 @@ enum OfficeViews {
                     tier: account.tier?.rawValue ?? "", review: account.needsResolution || !account.flags.isEmpty)
             }
             func href(_ path: String, offset: Int?) -> String {
-                var items: [URLQueryItem] = []
-                if let text = query.text { items.append(.init(name: "text", value: text)) }
-                if let stage = query.stage { items.append(.init(name: "stage", value: stage.rawValue)) }
-                if let tier = query.tier { items.append(.init(name: "tier", value: tier.rawValue)) }
-                if let owner = query.owner { items.append(.init(name: "owner", value: owner)) }
-                if let region = query.region { items.append(.init(name: "region", value: region)) }
-                if query.hasConflicts { items.append(.init(name: "has-conflicts", value: "true")) }
-                if let offset, offset > 0 { items.append(.init(name: "offset", value: String(offset))) }
-                var components = URLComponents()
-                components.path = path
-                components.queryItems = items.isEmpty ? nil : items
-                // A '+' in a query reads as a space: spell it out.
-                components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-                return components.string ?? path
+                var items: [(String, String)] = []
+                if let text = query.text { items.append(("text", text)) }
+                if let stage = query.stage { items.append(("stage", stage.rawValue)) }
+                if let tier = query.tier { items.append(("tier", tier.rawValue)) }
+                if let owner = query.owner { items.append(("owner", owner)) }
+                if let region = query.region { items.append(("region", region)) }
+                if query.hasConflicts { items.append(("has-conflicts", "true")) }
+                if let offset {
+                    if list.limit != Self.pageSize { items.append(("limit", String(list.limit))) }
+                    if offset > 0 { items.append(("offset", String(offset))) }
+                }
+                return OfficeViews.href(path, items)
             }
             previous = list.offset > 0 ? href("/office/accounts", offset: max(list.offset - list.limit, 0)) : nil
             next = list.offset + list.accounts.count < list.total ? href("/office/accounts", offset: list.offset + list.limit) : nil

@@ -33,10 +33,7 @@ extension SQLiteStore {
             var accounts: [Account] = []
             while let row = try rows.next() {
                 guard let id = RecordID(rawValue: row["id"]) else { continue }
-                var index = RecordIndex(RecordState(kind: .account, id: id))
-                (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
-                (index.tier, index.stage, index.share, index.notes) = (row["tier"], row["stage"], row["share"], row["notes"])
-                accounts.append(index.account(id: id))
+                accounts.append(Self.index(row, id: id).account(id: id))
             }
             return accounts
         }
@@ -83,12 +80,18 @@ extension SQLiteStore {
         return (from + " WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 
-    /// An account-list row from the materialised columns.
-    static func summary(_ row: Row) throws -> AccountSummary {
-        var index = RecordIndex(RecordState(kind: .account, id: RecordID(rawValue: row["id"])!))
+    /// An account's index from its materialised columns.
+    static func index(_ row: Row, id: RecordID) -> RecordIndex {
+        var index = RecordIndex(RecordState(kind: .account, id: id))
         index.needsResolution = row["needs_resolution"]
         (index.name, index.industry, index.region, index.owner) = (row["name"], row["industry"], row["region"], row["owner"])
-        (index.tier, index.stage, index.share) = (row["tier"], row["stage"], row["share"])
+        (index.tier, index.stage, index.share, index.notes) = (row["tier"], row["stage"], row["share"], row["notes"])
+        return index
+    }
+
+    /// An account-list row from the materialised columns.
+    static func summary(_ row: Row) throws -> AccountSummary {
+        let index = Self.index(row, id: RecordID(rawValue: row["id"])!)
         return index.summary(
             id: RecordID(rawValue: row["id"])!, flags: try decode([String].self, Data((row["flags"] as String).utf8)),
             childrenNeedResolution: row["child_conflicts"])

@@ -48,6 +48,8 @@ extension SQLiteStore {
             }
             guard row["revoked_at"] as Int64? == nil else { throw UserError.revoked(name) }
             try db.execute(sql: "UPDATE users SET token_hash = ? WHERE name = ?", arguments: [tokenHash, name])
+            // A session was started with the old token: a leaked token must not live on as a session.
+            try db.execute(sql: "DELETE FROM office_sessions WHERE user_name = ?", arguments: [name])
         }
     }
 

@@ -18,8 +18,8 @@ public protocol SyncStorage: Sendable {
     func revokeUser(name: String, at: Int64) async throws
     /// The user whose token hashes to `tokenHash`, unless revoked.
     func user(tokenHash: Data) async throws -> User?
-    /// Replaces a user's token hash; throws ``UserError/unknown(_:)`` or
-    /// ``UserError/revoked(_:)`` (a revoked user stays revoked).
+    /// Replaces a user's token hash and ends their office sessions; throws
+    /// ``UserError/unknown(_:)`` or ``UserError/revoked(_:)`` (a revoked user stays revoked).
     func replaceTokenHash(name: String, tokenHash: Data) async throws
 
     /// Starts an office session for `user`, kept as the SHA-256 hash of its

@@ -19,7 +19,8 @@ extension SyncService {
         } catch let error as OfficeSignInError {
             throw error
         } catch {
-            throw .unavailable("\(error)")
+            logger.error("office sign-in: the token could not be checked", metadata: ["error": "\(error)"])
+            throw .unavailable
         }
         guard user.role != .rep else { throw .rep(user.name) }
         let secret = Token.generate()
@@ -27,7 +28,8 @@ extension SyncService {
         do {
             try await storage.addSession(hash: Token.hash(secret), user: user.name, at: now, expiresAt: now + Self.officeSessionLifetime)
         } catch {
-            throw .unavailable("\(error)")
+            logger.error("office sign-in: the session could not be stored", metadata: ["error": "\(error)"])
+            throw .unavailable
         }
         logger.info("office sign-in", metadata: ["user": "\(user.name)"])
         return (user, secret)
@@ -49,14 +51,15 @@ public enum OfficeSignInError: Error, Hashable, Sendable, CustomStringConvertibl
     case emptyToken
     case unknownToken
     case rep(String)
-    case unavailable(String)
+    /// The store failed; the details are in the server's log, not shown to someone not signed in.
+    case unavailable
 
     public var description: String {
         switch self {
         case .emptyToken: "Paste your token (it starts with kam_) into the field."
         case .unknownToken: "That token is unknown or revoked: ask an administrator for a new one (kam-server user token NAME)."
         case .rep(let name): "\(name) is a rep: the dashboard is for the office, managers and admins. Reps work in kam on their laptop."
-        case .unavailable(let reason): "The server could not check the token: \(reason). Try again in a moment."
+        case .unavailable: "The server could not check the token just now. Try again in a moment; if it persists, its administrator will find why in the server's log."
         }
     }
 }

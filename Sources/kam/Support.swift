@@ -167,7 +167,13 @@ struct CSVOption: ParsableArguments {
     func print(_ table: CSVTable, json: Bool) throws -> Bool {
         guard csv else { return false }
         if json { throw ValidationError("choose one of --csv and --json") }
-        FileHandle.standardOutput.write(table.data(byteOrderMark: bom))
+        let data = table.data(byteOrderMark: bom)
+        if isatty(STDOUT_FILENO) == 1 {
+            // Read by a person: other laptops' text may hold control characters the terminal would obey.
+            Swift.print(DisplayText.sanitize(String(decoding: data, as: UTF8.self), multiline: true), terminator: "")
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
         return true
     }
 }

@@ -113,6 +113,45 @@ struct CSVTests {
         #expect(try replica.accounts().count == 1)
     }
 
+    @Test("text a spreadsheet would run as a formula goes out with a ' in front and comes back without it")
+    func formulas() throws {
+        let replica = try Self.replica()
+        try replica.addAccount(Account(name: "=HYPERLINK(\"http://evil\")", region: "+86", notes: "-5 % this quarter"))
+        let table = try replica.accountTable()
+        #expect(table.rows[0].cells[1] == "'=HYPERLINK(\"http://evil\")" && table.rows[0].cells[3] == "'+86")
+        #expect(table.rows[0].cells[8] == "'-5 % this quarter")
+        let again = try replica.importAccounts(try CSVTable(reading: table.data()), source: "x.csv", dryRun: false)
+        #expect(again.unchanged == 1 && again.updated.isEmpty)
+        #expect(try replica.accounts().map(\.name) == ["=HYPERLINK(\"http://evil\")"])
+    }
+
+    @Test("a quote that is never closed is refused with its line, not read into one long cell")
+    func unclosedQuote() throws {
+        #expect(throws: CSVTableError.unclosedQuote(line: 3)) { try Self.table("name,notes\nA,fine\nB,\"starts here\nC,\nD,\n") }
+        #expect(throws: Never.self) { try Self.table("name,notes\nA,\"two\nlines, \"\"quoted\"\"\"\nB,say \"hi\" inside\n") }
+    }
+
+    @Test("an import leaves conflicts and old disagreements to people: a changed field in conflict is refused, an unchanged line is fine")
+    func conflictsAndBands() throws {
+        let replica = try Self.replica()
+        // A stage and share that disagree (as two laptops can leave them): unchanged, the line passes.
+        let acme = try replica.addAccount(Account(name: "ACME", region: "华东", stage: .stable, share: try Share(percent: 60)))
+        try replica.store.edit { edit in try edit.write(acme.id, kind: .account, "share", try Share(percent: 20).fieldValue) }
+        let unchanged = try replica.importAccounts(try Self.table("name,stage,share\nACME,stable,20\n"), source: "u.csv", dryRun: false)
+        #expect(unchanged.problems.isEmpty && unchanged.unchanged == 1)
+        let moved = try replica.importAccounts(try Self.table("name,stage,share\nACME,strategic,20\n"), source: "u.csv", dryRun: false)
+        #expect(moved.problems.first?.message.contains("does not fit stage strategic") == true)
+
+        // A region with two values: the import may not pick one.
+        var other = DotClock(replica: ReplicaID(rawValue: "other-laptop")!)
+        var theirs = RecordState(kind: .account, id: acme.id)
+        theirs.write("region", .text("华南"), clock: &other, at: .now())
+        try replica.store.apply(PullPage(records: [theirs], authors: [:], cursor: 1, hasMore: false))
+        #expect(try replica.account("ACME").conflicts.count == 1)
+        let refused = try replica.importAccounts(try Self.table("name,region\nACME,华北\n"), source: "u.csv", dryRun: false)
+        #expect(refused.problems.first?.message.contains("several values for region") == true && !refused.written)
+    }
+
     @Test("updates match by name, or by id to rename; an empty cell clears, a missing column leaves alone; one stage forward")
     func updates() throws {
         let replica = try Self.replica()
@@ -141,6 +180,10 @@ struct CSVTests {
             for n in 1...150 { lines.append("客户 \(n),华东,li,\(n % 2 == 0 ? "initial" : "development"),\(n % 2 == 0 ? "30" : ""),\"备注, \(n)\"") }
             #expect(try li.importAccounts(try Self.table(lines.joined(separator: "\n")), source: "a.csv", dryRun: false).added.count == 150)
             _ = try await liSync.sync()
+            // An account of wang's, which li may not see in any form.
+            let (zhao, zhaoSync) = try SyncIntegrationTests.laptop("zhao", port: try #require(client.port), setup: setup)
+            try zhao.addAccount(Account(name: "Wang's secret account", owner: "wang"))
+            _ = try await zhaoSync.sync()
 
             func get(_ path: String, accept: String?) async throws -> TestResponse {
                 var headers: HTTPFields = [.authorization: "Bearer \(setup.tokens["li"]!)"]
@@ -152,7 +195,8 @@ struct CSVTests {
             let body = Data(buffer: csv.body)
             #expect(body.starts(with: CSVTable.byteOrderMark))
             let table = try CSVTable(reading: body)
-            #expect(table.rows.count == 150)
+            #expect(table.rows.count == 150 && !String(decoding: body, as: UTF8.self).contains("Wang's"))
+            #expect(csv.headers[.vary] == "Accept")
             // The same rows the laptop writes.
             #expect(table == (try CSVTable(reading: li.accountTable().data())))
             let filtered = try CSVTable(reading: Data(buffer: try await get("/v1/accounts?stage=initial", accept: "text/csv;q=0.9, application/json;q=0.5").body))

@@ -46,6 +46,23 @@ struct ReportTests {
         #expect(report.tiers.first?.shareOfSales == (try Share(ourSales: Self.money(10_000), customerSpend: Self.money(505_000))))
     }
 
+    @Test("accounts that sold nothing in the range are lead, not tied into a better tier; with no sales at all every account is lead")
+    func pyramidWithoutSales() throws {
+        var records: [any KAMRecord] = []
+        for n in 1...100 {
+            let account = Account(id: RecordID(rawValue: "a\(n)")!, name: "A\(n)")
+            records.append(account)
+            if n <= 15 {
+                records.append(try ShareRecord(account: account.id, period: Self.period("2026-Q2"), customerSpend: Self.money(1_000), ourSales: Self.money(Int64(n))))
+            }
+        }
+        let range = try PeriodRange(from: Self.period("2026-Q1"), to: Self.period("2026-Q4"))
+        let report = PyramidReport(Self.data(records), range: range)
+        #expect(report.tiers.map(\.accounts) == [1, 4, 10, 85])
+        let empty = PyramidReport(Self.data(records), range: try PeriodRange(from: Self.period("2020-Q1"), to: Self.period("2020-Q4")))
+        #expect(empty.tiers.map(\.accounts) == [0, 0, 0, 100])
+    }
+
     @Test("a quarter's record counts once, not again with the months inside it; periods outside the range do not count")
     func pyramidPeriods() throws {
         let a = Account(id: RecordID(rawValue: "a")!, name: "A")

@@ -36,7 +36,7 @@ struct OfficeTests {
         let (app, fixture) = try await Self.application()
         try await app.test(.router) { client in
             let away = try await client.execute(uri: "/office/risks?x=1", method: .get)
-            #expect(away.status == .seeOther && away.headers[.location] == "/office/sign-in?next=/office/risks?x%3D1")
+            #expect(away.status == .seeOther && away.headers[.location] == "/office/sign-in?next=%2Foffice%2Frisks%3Fx%3D1")
             let form = try await client.execute(uri: "/office/sign-in?next=/office/risks", method: .get)
             #expect(form.status == .ok && String(buffer: form.body).contains("value=\"/office/risks\""))
 
@@ -85,6 +85,37 @@ struct OfficeTests {
         }
     }
 
+    @Test("sign-in and sign-out forms posted from another site do nothing; a new token ends the old sessions")
+    func otherSites() async throws {
+        let (app, fixture) = try await Self.application()
+        try await app.test(.router) { client in
+            let token = fixture.tokens["office"]!
+            let form = ByteBuffer(string: "token=\(token)")
+            for headers: HTTPFields in [
+                [.init("Sec-Fetch-Site")!: "cross-site"], [.origin: "https://evil.example"], [.origin: "null"],
+            ] {
+                var all = headers
+                all[.contentType] = "application/x-www-form-urlencoded"
+                let refused = try await client.execute(uri: "/office/sign-in", method: .post, headers: all, body: form)
+                #expect(refused.status == .forbidden && Self.cookie(refused) == nil, "\(headers)")
+                #expect(String(buffer: refused.body).contains("sent from another site"))
+            }
+            let same = try await client.execute(
+                uri: "/office/sign-in", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .init("Sec-Fetch-Site")!: "same-origin"],
+                body: form)
+            let cookie = try #require(Self.cookie(same))
+            let away = try await client.execute(
+                uri: "/office/sign-out", method: .post, headers: [.cookie: cookie, .init("Sec-Fetch-Site")!: "cross-site"])
+            #expect(away.status == .forbidden && away.headers[values: .setCookie].isEmpty)
+            #expect(try await client.execute(uri: "/office/", method: .get, headers: [.cookie: cookie]).status == .ok)
+
+            // A token replaced because it leaked takes its sessions with it.
+            _ = try await fixture.store.replaceToken(name: "office")
+            #expect(try await client.execute(uri: "/office/", method: .get, headers: [.cookie: cookie]).status == .seeOther)
+        }
+    }
+
     @Test("after signing in you go to a dashboard page, never to another site")
     func nextStaysHome() async throws {
         let (app, fixture) = try await Self.application()
@@ -125,6 +156,12 @@ struct OfficeTests {
             let missing = try await client.execute(uri: "/office/accounts/nobody", method: .get, headers: [.cookie: cookie])
             #expect(missing.status == .notFound && String(buffer: missing.body).contains("There is no account"))
             #expect(try await client.execute(uri: "/office/nowhere", method: .get, headers: [.cookie: cookie]).status == .notFound)
+
+            // A search typed with spaces arrives as a form sends it ('+' for a space) and still finds.
+            let spaced = try await client.execute(uri: "/office/accounts?text=%E5%8D%8E%E4%B8%BA+&region=%E5%8D%8E%E5%8D%97", method: .get, headers: [.cookie: cookie])
+            #expect(String(buffer: spaced.body).contains("data-metric=\"total\">0<"))
+            let words = try await client.execute(uri: "/office/accounts?text=%3C%2Fscript%3E+%E5%8D%8E%E4%B8%BA", method: .get, headers: [.cookie: cookie])
+            #expect(String(buffer: words.body).contains("data-metric=\"total\">1<"))
 
             // The CSV download holds the filtered accounts, marked for spreadsheet programs.
             let csv = try await client.execute(uri: "/office/accounts.csv?stage=initial", method: .get, headers: [.cookie: cookie])
