@@ -158,12 +158,7 @@ struct OfficeRoutes {
 
     func pyramid(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        var problem: String?
-        let range: PeriodRange
-        do { range = try Routes.periodRange(request) } catch let error as APIError {
-            problem = error.message
-            range = PeriodRange.lastFourQuarters(before: Day.today())
-        }
+        let (range, problem) = Self.asked(PeriodRange.lastFourQuarters(before: Day.today())) { try Routes.periodRange(request) }
         let report = PyramidReport(try await service.reportData(for: user), range: range)
         let chrome = OfficeChrome(title: "Value pyramid", user: user, current: "/office/pyramid")
         return OfficePage.render("pyramid", OfficeViews.PyramidPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
@@ -172,12 +167,7 @@ struct OfficeRoutes {
     func movements(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let fallback = DayRange.quarterToDate(Day.today())
-        var problem: String?
-        let range: DayRange
-        do { range = try Routes.dayRange(request, default: fallback) } catch let error as APIError {
-            problem = error.message
-            range = fallback
-        }
+        let (range, problem) = Self.asked(fallback) { try Routes.dayRange(request, default: fallback) }
         let report = MovementReport(try await service.reportData(for: user), range: range)
         let chrome = OfficeChrome(title: "Stage movements", user: user, current: "/office/movements")
         return OfficePage.render("movements", OfficeViews.MovementsPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
@@ -186,15 +176,15 @@ struct OfficeRoutes {
     func complaints(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let fallback = try DayRange()
-        var problem: String?
-        let range: DayRange
-        do { range = try Routes.dayRange(request, default: fallback) } catch let error as APIError {
-            problem = error.message
-            range = fallback
-        }
+        let (range, problem) = Self.asked(fallback) { try Routes.dayRange(request, default: fallback) }
         let report = ComplaintReport(try await service.reportData(for: user), range: range)
         let chrome = OfficeChrome(title: "Complaints", user: user, current: "/office/complaints")
         return OfficePage.render("complaints", OfficeViews.ComplaintsPage(report, chrome: chrome, error: problem), status: problem == nil ? .ok : .badRequest)
+    }
+
+    /// The range a page's form asked for; when it cannot be read, `fallback` and what was wrong, to show on the page.
+    static func asked<Range>(_ fallback: Range, _ parse: () throws -> Range) -> (Range, String?) {
+        do { return (try parse(), nil) } catch let error as APIError { return (fallback, error.message) } catch { return (fallback, "\(error)") }
     }
 }
 

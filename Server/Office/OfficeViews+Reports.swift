@@ -143,6 +143,7 @@ extension OfficeViews {
     }
 
     struct SignInPage: Sendable {
+        var title = "Sign in"
         var error: String?
         var next: String
     }

@@ -8,7 +8,7 @@ enum OfficeTemplates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         let all: [String: String] = [
-            "header": header, "footer": footer, "bars": bars, "pyramid-chart": pyramidChart,
+            "head": head, "header": header, "footer": footer, "bars": bars, "pyramid-chart": pyramidChart,
             "sign-in": signIn, "error": error, "pipeline": pipeline, "accounts": accounts, "account": account,
             "pyramid": pyramid, "movements": movements, "declining": declining, "risks": risks, "complaints": complaints,
         ]
@@ -19,8 +19,8 @@ enum OfficeTemplates {
         return library
     }()
 
-    /// The top of every signed-in page: `chrome` is a ``OfficeChrome``.
-    static let header = """
+    /// The document's head, for every page: `title` names the page.
+    static let head = """
         <!doctype html>
         <html lang="en">
         <head>
@@ -31,6 +31,11 @@ enum OfficeTemplates {
         <link rel="stylesheet" href="/office/static/office.css">
         </head>
         <body>
+        """
+
+    /// The top of every signed-in page: `chrome` is a ``OfficeChrome``.
+    static let header = """
+        {{> head}}
         <header class="top">
         <a class="brand" href="/office/">kam office</a>
         <nav>{{#nav}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/nav}}</nav>
@@ -83,16 +88,7 @@ enum OfficeTemplates {
         """
 
     static let signIn = """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Sign in · kam office</title>
-        <link rel="icon" href="data:,">
-        <link rel="stylesheet" href="/office/static/office.css">
-        </head>
-        <body>
+        {{> head}}
         <main class="signin">
         <h1>kam office</h1>
         <p class="muted">The merged picture of every key account, read-only. Sign in with your kam token once; the browser keeps a session for a working day.</p>
