@@ -146,7 +146,9 @@ struct AccountImportPlan {
             if let field { cells[field] = index < row.cells.count ? row.cells[index].trimmingCharacters(in: .whitespaces) : "" }
         }
         let problemsBefore = report.problems.count
-        guard let name = cells["name"], !name.isEmpty else { return problem(line, "the name is empty: every account needs its name") }
+        guard let name = cells["name"].map(RecordTable.unescaped), !name.isEmpty else {
+            return problem(line, "the name is empty: every account needs its name")
+        }
 
         // Which account the line is about.
         var target: Account?

@@ -122,6 +122,9 @@ struct CSVTests {
         #expect(table.rows[0].cells[8] == "'-5 % this quarter")
         let again = try replica.importAccounts(try CSVTable(reading: table.data()), source: "x.csv", dryRun: false)
         #expect(again.unchanged == 1 && again.updated.isEmpty)
+        // Matched by name too, without the id column.
+        let byName = try replica.importAccounts(try Self.table("name,region\n\"'=HYPERLINK(\"\"http://evil\"\")\",'+86\n"), source: "y.csv", dryRun: false)
+        #expect(byName.unchanged == 1 && byName.added.isEmpty)
         #expect(try replica.accounts().map(\.name) == ["=HYPERLINK(\"http://evil\")"])
     }
 
