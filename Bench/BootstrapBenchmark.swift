@@ -44,7 +44,7 @@ enum BootstrapBenchmark {
             var cursor: UInt64 = 0
             var more = true
             while more {
-                let url = server.url.appendingPathComponent("v1/sync/pull").absoluteString + "?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)"
+                let url = server.url.appendingPathComponent("v1/sync/pull").absoluteString + "?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)&protocol=\(KAMProtocolVersion.current)"
                 let result = try await transport.send(
                     HTTPRequestSpec(
                         method: "GET", url: URL(string: url)!,

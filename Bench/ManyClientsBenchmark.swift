@@ -125,7 +125,7 @@ final class SyncClient: @unchecked Sendable {
                 "POST", "v1/sync/push", PushRequest(replica: clock.replica, records: [account.delta(fields: ["notes"], existence: false)]))
             guard acknowledgement.refused.isEmpty else { throw BenchError("push refused: \(acknowledgement.refused[0].message)") }
         } else {
-            var request = HTTPClientRequest(url: server.absoluteString + "/v1/sync/pull?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)")
+            var request = HTTPClientRequest(url: server.absoluteString + "/v1/sync/pull?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)&protocol=\(KAMProtocolVersion.current)")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Accept", value: PullPage.binaryMediaType)
             let response = try await http.execute(request, timeout: .seconds(30))

@@ -364,7 +364,7 @@ struct SQLiteTransaction: SyncTransaction {
         }
     }
 
-    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope) throws -> [Sequenced<OwnerChange>] {
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>] {
         let columns = "SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc"
         let rows: [Row]
         switch scope {
@@ -372,13 +372,24 @@ struct SQLiteTransaction: SyncTransaction {
             rows = try Row.fetchAll(
                 db.cachedStatement(sql: "\(columns) WHERE oc.seq > ? ORDER BY oc.seq LIMIT ?"), arguments: [try Self.stored(since), limit])
         case .accessRows(let user):
-            rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        \(columns) JOIN account_access aa ON aa.account_id = oc.account_id AND aa.user_name = ?
-                        WHERE oc.seq > ? ORDER BY oc.seq LIMIT ?
-                        """),
-                arguments: [user, try Self.stored(since), limit])
+            // The feed's two plans (SQLiteStore.feedQuery): walk the changes from the cursor, or start from the user's
+            // accounts and sort. Left to itself SQLite always starts from the accounts, so an incremental pull of a
+            // large territory read and sorted every owner change of it.
+            let bound = gap / 32
+            let accounts = bound == 0 ? 0 : try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM account_access WHERE user_name = ? LIMIT ?)"),
+                arguments: [user, Int64(min(bound, UInt64(Int64.max)))]) ?? 0
+            let sql = UInt64(accounts) < bound
+                ? """
+                    \(columns) JOIN account_access aa ON aa.account_id = oc.account_id AND aa.user_name = :user
+                    WHERE oc.seq > :since ORDER BY oc.seq LIMIT :limit
+                    """
+                : """
+                    \(columns) WHERE oc.seq > :since
+                    AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = :user)
+                    ORDER BY oc.seq LIMIT :limit
+                    """
+            rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: ["user": user, "since": try Self.stored(since), "limit": limit])
         }
         return try rows.map { Sequenced(sequence: UInt64($0["seq"] as Int64), change: try Self.ownerChange($0)) }
     }

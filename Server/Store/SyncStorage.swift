@@ -167,8 +167,9 @@ public protocol SyncReads {
     func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow]
     /// Up to `limit` removals for `user` above `since`, in sequence order.
     func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>]
-    /// Up to `limit` owner changes above `since` of the accounts in `scope`, in sequence order.
-    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope) throws -> [Sequenced<OwnerChange>]
+    /// Up to `limit` owner changes above `since` of the accounts in `scope`, in sequence order;
+    /// `gap` is how many changes the server holds above `since` (for choosing how to read them).
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>]
     /// Every owner change of `account`, oldest first.
     func ownerChanges(of account: RecordID) throws -> [OwnerChange]
     /// A value the storage keeps for the policy (e.g. which access rule the access rows follow).

@@ -152,7 +152,7 @@ public struct SyncService: Sendable {
                 if scope != .everything {
                     changes += try tx.removals(since: since, limit: limit + 1, user: user.name).map { FeedChange.removal($0.sequence, $0.change) }
                 }
-                changes += try tx.ownerChanges(since: since, limit: limit + 1, scope: scope).map { FeedChange.owner($0.sequence, $0.change) }
+                changes += try tx.ownerChanges(since: since, limit: limit + 1, scope: scope, gap: current - since).map { FeedChange.owner($0.sequence, $0.change) }
                 changes.sort { $0.sequence < $1.sequence }
             }
             let hasMore = changes.count > limit

@@ -65,6 +65,26 @@ struct TerritoryTests {
         }
     }
 
+    @Test("owner changes reach a rep whether the pull walks the feed or starts from the rep's few accounts", arguments: Storage.all)
+    func ownerChangesBothWays(_ storage: Storage) async throws {
+        var team = try await Team(storage)
+        // Many accounts of wang's: for li, with one account, a pull from the start reads li's accounts first.
+        for n in 1...120 { team.zhao.create(account("客户 \(n)", owner: "wang")) }
+        try await team.sync(\.zhao, "zhao")
+        let fromStart = try await team.fixture.store.pull(since: 0, limit: 1_000, for: team.fixture.users["li"]!)
+        #expect(fromStart.ownerChanges.map(\.account) == [team.huawei])
+        // wang, with most accounts, walks the feed: every creation, in order.
+        let wangPage = try await team.fixture.store.pull(since: team.cursors["wang"]!, limit: 1_000, for: team.fixture.users["wang"]!)
+        #expect(wangPage.ownerChanges.count == 120 && wangPage.ownerChanges.allSatisfy { $0.from.isEmpty && $0.to == ["wang"] })
+        try await team.sync(\.li, "li")
+        // A small gap walks the feed from the cursor too.
+        team.zhao.write(team.baosteel, "owner", .text("li"))
+        try await team.sync(\.zhao, "zhao")
+        let page = try await team.fixture.store.pull(since: team.cursors["li"]!, limit: 1_000, for: team.fixture.users["li"]!)
+        // Gaining the account brings its whole owner history, the reassignment last.
+        #expect(page.ownerChanges.map(\.account) == [team.baosteel, team.baosteel] && page.ownerChanges.last?.to == ["li"])
+    }
+
     @Test("a reassigned account leaves the old owner's laptop and reaches the new one whole, with its owner history", arguments: Storage.all)
     func reassignment(_ storage: Storage) async throws {
         var team = try await Team(storage)
