@@ -173,11 +173,7 @@ struct CSVTests {
 
     @Test("the server answers text/csv with every matching account, not one page; an Accept it cannot serve gets 406")
     func serverCSV() async throws {
-        let setup = try await SyncIntegrationTests.setup()
-        let app = buildApplication(
-            configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")),
-            service: setup.store, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await SyncIntegrationTests.runLive { client, setup in
             let (li, liSync) = try SyncIntegrationTests.laptop("li", port: try #require(client.port), setup: setup)
             var lines = ["name,region,owner,stage,share,notes"]
             for n in 1...150 { lines.append("客户 \(n),华东,li,\(n % 2 == 0 ? "initial" : "development"),\(n % 2 == 0 ? "30" : ""),\"备注, \(n)\"") }

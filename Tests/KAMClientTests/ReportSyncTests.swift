@@ -13,11 +13,7 @@ import Testing
 struct ReportSyncTests {
     @Test("after a sync, every report of a rep's laptop equals the server's answer to that rep; a manager's covers every account")
     func sameAnswers() async throws {
-        let setup = try await SyncIntegrationTests.setup()
-        let app = buildApplication(
-            configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")),
-            service: setup.store, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await SyncIntegrationTests.runLive { client, setup in
             let port = try #require(client.port)
             let (li, liSync) = try SyncIntegrationTests.laptop("li", port: port, setup: setup)
             let (zhao, zhaoSync) = try SyncIntegrationTests.laptop("zhao", port: port, setup: setup)

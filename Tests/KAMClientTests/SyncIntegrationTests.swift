@@ -35,11 +35,16 @@ struct SyncIntegrationTests {
     }
 
     static func run(_ body: @escaping @Sendable (Int, Setup) async throws -> Void) async throws {
+        try await runLive { client, setup in try await body(client.port!, setup) }
+    }
+
+    /// The server on a loopback port, with the test client that calls it (its `port` for laptops).
+    static func runLive(_ body: @escaping @Sendable (any TestClientProtocol, Setup) async throws -> Void) async throws {
         let setup = try await setup()
         let app = buildApplication(
             configuration: ServerConfiguration(port: 0, dataDirectory: URL(fileURLWithPath: "/nonexistent")),
             service: setup.store, logger: Logger(label: "test"))
-        try await app.test(.live) { client in try await body(client.port!, setup) }
+        try await app.test(.live) { client in try await body(client, setup) }
     }
 
     @Test("offline edits on two laptops converge in either sync order, with the same conflicts on both", arguments: [true, false])
