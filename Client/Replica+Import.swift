@@ -87,8 +87,6 @@ struct AccountImportPlan {
         case update(RecordID, [String: FieldValue], StageChange?)
     }
 
-    static let textFields: Set<String> = ["name", "industry", "region", "owner", "notes"]
-
     let author: String?
     let reason: String
     /// The account field each column holds, by position.
