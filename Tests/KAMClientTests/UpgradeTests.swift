@@ -37,7 +37,9 @@ struct UpgradeTests {
         var refused: [Refused]
     }
 
-    @Test("a data folder and replicas of the release before territories migrate, keep everything and sync on", arguments: ["release-6caec4e"])
+    @Test(
+        "a data folder and replicas of an earlier release migrate, keep everything and sync on",
+        arguments: ["release-6caec4e", "release-4d102e2"])
     func upgrade(release: String) async throws {
         let directory = try Self.copy(release)
         defer { try? FileManager.default.removeItem(at: directory) }
