@@ -1,0 +1,256 @@
+import Foundation
+
+/// The compact binary form of a whole record, as both stores keep it: one
+/// row per record instead of one per field.
+///
+/// Replica ids are not spelled: each store numbers the replicas it has seen
+/// once (a table of its own) and the record holds those numbers. Counters and
+/// times are written as differences from the previous sibling's, since the
+/// fields of one edit share a time and take consecutive counters. A register
+/// whose context is exactly its one sibling's dot (what every register is
+/// right after a write) is written without its context.
+///
+/// ```
+/// 0xB2                                     format 2
+/// mask                                     varint: bit 0 the deletion register,
+///                                          bit i+1 the kind's i-th field,
+///                                          bit n+1 (n fields) more fields by name
+/// [k (name) × k]                           those other fields' names, sorted
+/// register × (bits set)                    deletion, schema order, then by name
+///
+/// register:
+///   0  s (sibling × s) v (replica counter) × v      general form
+///   1+t sibling-without-its-tag                      one sibling, context its dot
+/// sibling: replica Δcounter Δtime value
+/// ```
+///
+/// `replica` is the store's number for the replica; `Δcounter` and `Δtime`
+/// are zigzag varints from the previous sibling in the record (from 0 for
+/// the first); the context's counters are written whole. A field value is
+/// `0` null, `1 zigzag` integer, `2 length bytes` text; in the one-sibling
+/// form its tag is folded into the register's (`1+t`). A deletion value is
+/// `0` live or `1 vector` deleted, with what it had seen.
+///
+/// Decoding checks what `Register.init(siblings:context:)` checks, so damaged
+/// bytes are an error, never a wrong state. The form is lossless: every
+/// register keeps its own context, so a record decodes to exactly the state
+/// that was encoded, whatever part of it travelled (docs/PROTOCOL.md).
+public enum RecordEncoding {
+    /// The first byte of a record in this form.
+    public static let formatByte: UInt8 = 0xB2
+
+    /// Whether `data` holds a record in this form.
+    public static func isRecord(_ data: Data) -> Bool { data.first == formatByte }
+
+    /// The record's bytes, numbering replicas with `number`.
+    public static func encode(_ state: RecordState, number: (ReplicaID) throws -> UInt64) rethrows -> Data {
+        var writer = BinaryWriter()
+        var previous = Previous()
+        let schema = state.kind.schema.fields
+        let hasExistence = !state.existence.context.isEmpty || !state.existence.siblings.isEmpty
+        var mask: UInt64 = hasExistence ? 1 : 0
+        var others: [String] = []
+        var known = 0
+        for (index, spec) in schema.enumerated() where state.fields[spec.name] != nil {
+            mask |= 1 << UInt64(index + 1)
+            known += 1
+        }
+        if known < state.fields.count {
+            others = state.fields.keys.filter { name in !schema.contains { $0.name == name } }.sorted()
+            mask |= 1 << UInt64(schema.count + 1)
+        }
+        writer.byte(formatByte)
+        writer.varint(mask)
+        if !others.isEmpty { writer.texts(others) }
+        if hasExistence { try write(state.existence, previous: &previous, number: number, into: &writer) }
+        for spec in schema {
+            guard let register = state.fields[spec.name] else { continue }
+            try write(register, previous: &previous, number: number, into: &writer)
+        }
+        for name in others { try write(state.fields[name]!, previous: &previous, number: number, into: &writer) }
+        return Data(writer.bytes)
+    }
+
+    /// The record `kind` `id` from its bytes, naming replicas with `replica`
+    /// (which throws for a number the store never gave).
+    public static func decode(
+        _ data: Data, kind: RecordKind, id: RecordID, replica: (UInt64) throws -> ReplicaID
+    ) throws -> RecordState {
+        var reader = BinaryReader(bytes: [UInt8](data))
+        guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary }
+        let schema = kind.schema.fields
+        let mask = try reader.varint()
+        guard mask >> UInt64(schema.count + 2) == 0 else { throw StateEncodingError.badRecord }
+        var others: [String] = []
+        if mask & (1 << UInt64(schema.count + 1)) != 0 {
+            others = try reader.texts()
+            guard !others.isEmpty, others == others.sorted(), Set(others).count == others.count,
+                !others.contains(where: { name in schema.contains { $0.name == name } })
+            else { throw StateEncodingError.badRecord }
+        }
+        var previous = Previous()
+        var existence = Register<Existence>()
+        if mask & 1 != 0 { existence = try read(from: &reader, previous: &previous, replica: replica) }
+        var fields: [String: Register<FieldValue>] = [:]
+        fields.reserveCapacity(schema.count)
+        for (index, spec) in schema.enumerated() where mask & (1 << UInt64(index + 1)) != 0 {
+            fields[spec.name] = try read(from: &reader, previous: &previous, replica: replica)
+        }
+        for name in others { fields[name] = try read(from: &reader, previous: &previous, replica: replica) }
+        guard reader.atEnd else { throw StateEncodingError.trailingBytes }
+        return RecordState(kind: kind, id: id, fields: fields, existence: existence)
+    }
+
+    /// The counter and time of the sibling written before, which the next one is written against.
+    private struct Previous {
+        var counter: UInt64 = 0
+        var time: Int64 = 0
+    }
+
+    private static func write<Value: RecordValueCoding>(
+        _ register: Register<Value>, previous: inout Previous, number: (ReplicaID) throws -> UInt64,
+        into writer: inout BinaryWriter
+    ) rethrows {
+        if register.siblings.count == 1, register.context == VersionVector(register.siblings[0].dot) {
+            // The one-sibling form: the value's tag rides on the register's.
+            let sibling = register.siblings[0]
+            writer.byte(1 + sibling.value.tag)
+            try self.sibling(sibling, previous: &previous, number: number, into: &writer)
+            try sibling.value.writeBody(into: &writer, number: number)
+            return
+        }
+        writer.byte(0)
+        writer.varint(UInt64(register.siblings.count))
+        for sibling in register.siblings {
+            try self.sibling(sibling, previous: &previous, number: number, into: &writer)
+            writer.byte(sibling.value.tag)
+            try sibling.value.writeBody(into: &writer, number: number)
+        }
+        try vector(register.context, number: number, into: &writer)
+    }
+
+    private static func sibling<Value>(
+        _ sibling: Sibling<Value>, previous: inout Previous, number: (ReplicaID) throws -> UInt64, into writer: inout BinaryWriter
+    ) rethrows {
+        writer.varint(try number(sibling.dot.replica))
+        writer.zigzag(Int64(bitPattern: sibling.dot.counter &- previous.counter))
+        writer.zigzag(sibling.at.rawValue &- previous.time)
+        previous = Previous(counter: sibling.dot.counter, time: sibling.at.rawValue)
+    }
+
+    fileprivate static func vector(_ vector: VersionVector, number: (ReplicaID) throws -> UInt64, into writer: inout BinaryWriter) rethrows {
+        var entries: [(UInt64, UInt64)] = []
+        entries.reserveCapacity(vector.counters.count)
+        for (replica, counter) in vector.counters { entries.append((try number(replica), counter)) }
+        entries.sort { $0.0 < $1.0 }
+        writer.varint(UInt64(entries.count))
+        for (replica, counter) in entries {
+            writer.varint(replica)
+            writer.varint(counter)
+        }
+    }
+
+    private static func read<Value: RecordValueCoding>(
+        from reader: inout BinaryReader, previous: inout Previous, replica: (UInt64) throws -> ReplicaID
+    ) throws -> Register<Value> {
+        let tag = try reader.byte()
+        if tag > 0 {
+            let dot = try readSibling(from: &reader, previous: &previous, replica: replica)
+            let value = try Value.readBody(tag: tag - 1, from: &reader, replica: replica)
+            return try checked([Sibling(dot: dot.dot, value: value, at: dot.at)], context: VersionVector(dot.dot))
+        }
+        let count = try reader.count()
+        var siblings: [Sibling<Value>] = []
+        siblings.reserveCapacity(count)
+        for _ in 0..<count {
+            let dot = try readSibling(from: &reader, previous: &previous, replica: replica)
+            let value = try Value.readBody(tag: try reader.byte(), from: &reader, replica: replica)
+            siblings.append(Sibling(dot: dot.dot, value: value, at: dot.at))
+        }
+        return try checked(siblings, context: try vector(from: &reader, replica: replica))
+    }
+
+    private static func checked<Value>(_ siblings: [Sibling<Value>], context: VersionVector) throws -> Register<Value> {
+        do {
+            return try Register(siblings: siblings, context: context)
+        } catch {
+            throw StateEncodingError.inconsistent(error)
+        }
+    }
+
+    private static func readSibling(
+        from reader: inout BinaryReader, previous: inout Previous, replica: (UInt64) throws -> ReplicaID
+    ) throws -> (dot: Dot, at: Timestamp) {
+        let who = try replica(try reader.varint())
+        let counter = previous.counter &+ UInt64(bitPattern: try reader.zigzag())
+        guard counter > 0 else { throw StateEncodingError.zeroCounter }
+        guard counter <= Dot.maximumCounter else { throw StateEncodingError.counterOutOfRange }
+        let time = previous.time &+ (try reader.zigzag())
+        previous = Previous(counter: counter, time: time)
+        return (Dot(replica: who, counter: counter), Timestamp(rawValue: time))
+    }
+
+    fileprivate static func vector(from reader: inout BinaryReader, replica: (UInt64) throws -> ReplicaID) throws -> VersionVector {
+        let count = try reader.count()
+        var counters: [ReplicaID: UInt64] = [:]
+        counters.reserveCapacity(count)
+        for _ in 0..<count {
+            let who = try replica(try reader.varint())
+            let counter = try reader.varint()
+            guard counter > 0 else { throw StateEncodingError.zeroCounter }
+            guard counter <= Dot.maximumCounter else { throw StateEncodingError.counterOutOfRange }
+            guard counters.updateValue(counter, forKey: who) == nil else { throw StateEncodingError.badReplica }
+        }
+        return VersionVector(counters)
+    }
+}
+
+/// A register value as a record writes it: a tag, then a body.
+protocol RecordValueCoding: Hashable, Sendable {
+    var tag: UInt8 { get }
+    func writeBody(into writer: inout BinaryWriter, number: (ReplicaID) throws -> UInt64) rethrows
+    static func readBody(tag: UInt8, from reader: inout BinaryReader, replica: (UInt64) throws -> ReplicaID) throws -> Self
+}
+
+extension FieldValue: RecordValueCoding {
+    var tag: UInt8 {
+        switch self {
+        case .null: 0
+        case .integer: 1
+        case .text: 2
+        }
+    }
+
+    func writeBody(into writer: inout BinaryWriter, number: (ReplicaID) throws -> UInt64) rethrows {
+        switch self {
+        case .null: break
+        case .integer(let value): writer.zigzag(value)
+        case .text(let text): writer.text(text)
+        }
+    }
+
+    static func readBody(tag: UInt8, from reader: inout BinaryReader, replica: (UInt64) throws -> ReplicaID) throws -> FieldValue {
+        switch tag {
+        case 0: .null
+        case 1: .integer(try reader.zigzag())
+        case 2: .text(try reader.text())
+        default: throw StateEncodingError.badTag(tag)
+        }
+    }
+}
+
+extension Existence: RecordValueCoding {
+    var tag: UInt8 { isDeleted ? 1 : 0 }
+
+    func writeBody(into writer: inout BinaryWriter, number: (ReplicaID) throws -> UInt64) rethrows {
+        if case .deleted(let seen) = self { try RecordEncoding.vector(seen, number: number, into: &writer) }
+    }
+
+    static func readBody(tag: UInt8, from reader: inout BinaryReader, replica: (UInt64) throws -> ReplicaID) throws -> Existence {
+        switch tag {
+        case 0: .live
+        case 1: .deleted(seen: try RecordEncoding.vector(from: &reader, replica: replica))
+        default: throw StateEncodingError.badTag(tag)
+        }
+    }
+}
