@@ -38,12 +38,19 @@ let package = Package(
             dependencies: ["KAMProtocol", .product(name: "CSV", package: "CSV.swift")],
             path: "Tables"
         ),
+        // What both SQLite stores share: the replica numbers their record rows hold.
+        .target(
+            name: "KAMSQLite",
+            dependencies: ["KAMProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "SQLite"
+        ),
         // Named crash points for the crash tests (KAM_CRASH_AT); inert unless armed.
         .target(name: "KAMFaults", path: "Faults"),
         .target(
             name: "KAMServer",
             dependencies: [
                 "KAMProtocol",
+                "KAMSQLite",
                 "KAMTables",
                 "KAMFaults",
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +69,7 @@ let package = Package(
             name: "KAMClient",
             dependencies: [
                 "KAMProtocol",
+                "KAMSQLite",
                 "KAMTables",
                 "KAMFaults",
                 "CCurl",

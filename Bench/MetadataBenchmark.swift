@@ -19,7 +19,7 @@ enum MetadataBenchmark {
         try replica.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [compactReplica]) }
 
         let plainPath = folder.appendingPathComponent("plain.sqlite").path
-        try writePlain(from: replica, to: plainPath)
+        try writePlain(from: largeHome, to: plainPath)
         let compactPlain = folder.appendingPathComponent("plain-compact.sqlite").path
         try DatabaseQueue(path: plainPath).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [compactPlain]) }
 
@@ -52,7 +52,7 @@ enum MetadataBenchmark {
     }
 
     /// The replica's current values, one table per kind, without any sync metadata.
-    static func writePlain(from replica: DatabaseQueue, to path: String) throws {
+    static func writePlain(from home: URL, to path: String) throws {
         let plain = try DatabaseQueue(path: path)
         try plain.write { db in
             for kind in RecordKind.allCases {
@@ -65,31 +65,16 @@ enum MetadataBenchmark {
                 }
             }
         }
-        try replica.read { source in
-            let rows = try Row.fetchCursor(source, sql: "SELECT record_id, field, kind, state FROM field_states ORDER BY record_id")
-            var current: (id: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool)?
-            var pending: [(String, RecordKind, [String: FieldValue])] = []
-            func flush() throws {
-                if let record = current, !record.deleted { pending.append((record.id, record.kind, record.values)) }
-                if pending.count >= 2_000 { try insert(pending, into: plain); pending.removeAll() }
+        var pending: [(String, RecordKind, [String: FieldValue])] = []
+        try ReplicaStore.open(home: ReplicaHome(url: home)).forEachRecord { state in
+            guard !(state.existence.value?.isDeleted ?? false) else { return }
+            pending.append((state.id.rawValue, state.kind, state.fields.compactMapValues(\.value)))
+            if pending.count >= 2_000 {
+                try insert(pending, into: plain)
+                pending.removeAll()
             }
-            while let row = try rows.next() {
-                let id: String = row["record_id"]
-                if current?.id != id {
-                    try flush()
-                    current = (id, RecordKind(rawValue: row["kind"])!, [:], false)
-                }
-                let field: String = row["field"]
-                let data: Data = row["state"]
-                if field == "@existence" {
-                    current!.deleted = try StateEncoding.readExistence(data).value?.isDeleted ?? false
-                } else if let value = try StateEncoding.readField(data).value {
-                    current!.values[field] = value
-                }
-            }
-            try flush()
-            try insert(pending, into: plain)
         }
+        try insert(pending, into: plain)
     }
 
     static func insert(_ records: [(String, RecordKind, [String: FieldValue])], into plain: DatabaseQueue) throws {

@@ -134,8 +134,8 @@ extension Replica {
     public func account(_ reference: String) throws -> AccountDetail {
         let id = try resolveAccount(reference)
         return try store.read { db in
-            let state = try ReplicaStore.loadRecord(db, id)!
-            let records = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND id != ?", arguments: [id.rawValue, id.rawValue])
+            let state = try store.loadRecord(db, id)!
+            let records = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND id != ?", arguments: [id.rawValue, id.rawValue])
             do {
                 return try AccountDetail(
                     account: state, records: records, authors: try Self.authors(db), ownerChanges: try ReplicaStore.ownerChanges(of: id, db))
@@ -154,7 +154,7 @@ extension Replica {
     public func reportData() throws -> ReportData {
         let kinds = ReportData.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return ReportData(states: try store.read { db in
-            try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE visible = 1 AND kind IN (\(kinds))")
+            try store.loadRecords(db, ids: "SELECT id FROM records WHERE visible = 1 AND kind IN (\(kinds))")
         })
     }
 

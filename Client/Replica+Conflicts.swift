@@ -63,7 +63,7 @@ extension Replica {
                 Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = 'account'").map { (RecordID(rawValue: $0["id"])!, ($0["name"] as String?) ?? $0["id"]) },
                 uniquingKeysWith: { a, _ in a })
             // As status counts them: a settled delete has nothing left to resolve.
-            let states = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1 AND visible = 1")
+            let states = try store.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1 AND visible = 1")
             var entries: [ConflictReport.Entry] = []
             for state in states {
                 let account = RecordIndex.accounts(of: state).first
@@ -74,8 +74,8 @@ extension Replica {
             var flagged: [ConflictReport.Flagged] = []
             for row in try Row.fetchAll(db, sql: "SELECT id FROM records INDEXED BY records_flagged WHERE kind = 'account' AND visible = 1 AND flags != '[]' ORDER BY name") {
                 let id = RecordID(rawValue: row["id"])!
-                guard let state = try ReplicaStore.loadRecord(db, id) else { continue }
-                let shares = try ReplicaStore.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [id.rawValue])
+                guard let state = try store.loadRecord(db, id) else { continue }
+                let shares = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [id.rawValue])
                 flagged.append(.init(account: id, accountName: names[id] ?? id.rawValue, flags: ReviewFlags.evaluate(account: state, shareRecords: shares).map(FlagView.init)))
             }
             return ConflictReport(
@@ -157,7 +157,7 @@ extension Replica {
             let refused = try Self.refusals(db)
             return ReplicaStatus(
                 replica: settings.replica, server: settings.server.absoluteString, user: settings.user, registered: settings.registered,
-                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field_states WHERE pending = 1") ?? 0,
+                pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending") ?? 0,
                 lastSync: settings.lastSync, cursor: settings.cursor,
                 conflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE needs_resolution = 1 AND visible = 1") ?? 0,
                 // Named: left to itself SQLite takes the kind index and reads every account.
@@ -207,7 +207,7 @@ extension Replica {
                 try db.execute(sql: "DELETE FROM refusals WHERE record_id = ?", arguments: [record.rawValue])
                 count += db.changesCount
                 let removed: Bool = row["removed"]
-                if !removed, try ReplicaStore.loadRecord(db, record) != nil {
+                if !removed, try store.loadRecord(db, record) != nil {
                     try db.execute(sql: "INSERT OR IGNORE INTO refetch (record_id) VALUES (?)", arguments: [record.rawValue])
                 }
             }

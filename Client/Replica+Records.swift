@@ -89,7 +89,7 @@ extension Replica {
             let ids = account == nil
                 ? "SELECT id FROM records WHERE kind = :kind AND visible = 1"
                 : "SELECT id FROM records WHERE kind = :kind AND visible = 1 AND account_id = :account"
-            let states = try ReplicaStore.loadRecords(db, ids: ids, arguments: ["kind": R.kind.rawValue, "account": account?.rawValue])
+            let states = try store.loadRecords(db, ids: ids, arguments: ["kind": R.kind.rawValue, "account": account?.rawValue])
             return states.compactMap { try? R(state: $0) }
         }
     }

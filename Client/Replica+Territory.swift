@@ -25,7 +25,7 @@ extension Replica {
         let owned = try store.read { db in
             try candidates.filter { summary in
                 if summary.owner == from { return true }
-                guard let state = try ReplicaStore.loadRecord(db, summary.id) else { return false }
+                guard let state = try store.loadRecord(db, summary.id) else { return false }
                 return state["owner"].distinctValues.contains(.text(from))
             }
         }

@@ -6,6 +6,7 @@ import KAMProtocol
 /// clock, and all of it is saved in one transaction with the new counter.
 public struct LocalEdit {
     let db: Database
+    let store: ReplicaStore
     /// The replica's clock; its counter is saved when the edit ends.
     public private(set) var clock: DotClock
     /// The wall-clock time stamped on every write of this edit.
@@ -21,8 +22,9 @@ public struct LocalEdit {
     private var touched: [RecordID: Touched] = [:]
     private var order: [RecordID] = []
 
-    init(db: Database, clock: DotClock, now: Timestamp) {
+    init(db: Database, store: ReplicaStore, clock: DotClock, now: Timestamp) {
         self.db = db
+        self.store = store
         self.clock = clock
         self.now = now
     }
@@ -30,12 +32,12 @@ public struct LocalEdit {
     /// The current merged state of `id`, with this edit's writes.
     public func state(_ id: RecordID) throws -> RecordState? {
         if let touched = touched[id] { return touched.state }
-        return try ReplicaStore.loadRecord(db, id)
+        return try store.loadRecord(db, id)
     }
 
     private mutating func touch(_ id: RecordID, kind: RecordKind) throws {
         guard touched[id] == nil else { return }
-        touched[id] = Touched(state: try ReplicaStore.loadRecord(db, id) ?? RecordState(kind: kind, id: id))
+        touched[id] = Touched(state: try store.loadRecord(db, id) ?? RecordState(kind: kind, id: id))
         order.append(id)
     }
 
@@ -72,7 +74,7 @@ public struct LocalEdit {
         touched[id]!.existenceDot = clock.counter
     }
 
-    /// Saves every touched field as pending, refreshes the indexes and flags, and the counter.
+    /// Saves every touched record, marks the fields written pending, refreshes the flags, and the counter.
     func finish() throws {
         var accounts: Set<RecordID> = []
         for id in order {
@@ -81,19 +83,21 @@ public struct LocalEdit {
             // after a lost answer, already there): an edit to it sends all of
             // it again, and the server judges it anew.
             if try Int.fetchOne(db, sql: "SELECT 1 FROM refusals WHERE record_id = ? AND new_record = 1 AND removed = 0", arguments: [id.rawValue]) != nil {
-                try db.execute(
-                    sql: "UPDATE field_states SET pending = 1, version = version + 1 WHERE record_id = ? AND pending = 0", arguments: [id.rawValue])
+                var names = Array(entry.state.fields.keys)
+                if !entry.state.existence.context.isEmpty { names.append(ReplicaStore.existenceField) }
+                for name in names {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO pending (record_id, field, own_dot) VALUES (?, ?, ?)",
+                        arguments: [id.rawValue, name, Int64(clamping: clock.counter)])
+                }
                 try db.execute(sql: "DELETE FROM refusals WHERE record_id = ?", arguments: [id.rawValue])
             }
-            for (field, counter) in entry.fieldDots {
-                try ReplicaStore.save(db, entry.state, fields: [field], existence: false, localDot: counter)
-            }
-            if let counter = entry.existenceDot {
-                try ReplicaStore.save(db, entry.state, fields: [], existence: true, localDot: counter)
-            }
+            for (field, counter) in entry.fieldDots { try ReplicaStore.markPending(db, id, field, dot: counter) }
+            if let counter = entry.existenceDot { try ReplicaStore.markPending(db, id, ReplicaStore.existenceField, dot: counter) }
+            try store.store(db, entry.state)
             accounts.formUnion(RecordIndex.accounts(of: entry.state))
         }
-        for account in accounts { try ReplicaStore.refreshFlags(db, account: account) }
+        for account in accounts { try store.refreshFlags(db, account: account) }
         try db.execute(sql: "UPDATE replica SET counter = ? WHERE id = 1", arguments: [Int64(clock.counter)])
     }
 }
@@ -104,7 +108,7 @@ extension ReplicaStore {
         try writer.write { db in
             let settings = try Self.settings(db)
             let counter = UInt64(try Int64.fetchOne(db, sql: "SELECT counter FROM replica WHERE id = 1") ?? 0)
-            var edit = LocalEdit(db: db, clock: DotClock(replica: settings.replica, counter: counter), now: .now())
+            var edit = LocalEdit(db: db, store: self, clock: DotClock(replica: settings.replica, counter: counter), now: .now())
             let result = try body(&edit)
             try edit.finish()
             return result

@@ -1,94 +1,119 @@
 import Foundation
 import GRDB
 import KAMProtocol
+import KAMSQLite
 
 extension ReplicaStore {
     /// The merged state of record `id`, or `nil` if this replica has never seen it.
     public func record(_ id: RecordID) throws -> RecordState? {
-        try writer.read { db in try Self.loadRecord(db, id) }
+        try writer.read { db in try loadRecord(db, id) }
     }
 
-    static func loadRecord(_ db: Database, _ id: RecordID) throws -> RecordState? {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT field, kind, state FROM field_states WHERE record_id = ?"), arguments: [id.rawValue])
-        guard let first = rows.first, let kind = RecordKind(rawValue: first["kind"]) else { return nil }
-        var state = RecordState(kind: kind, id: id)
-        for row in rows { state.join(try delta(kind: kind, id: id, field: row["field"], data: row["state"])) }
-        return state
+    func loadRecord(_ db: Database, _ id: RecordID) throws -> RecordState? {
+        try Self.loadRecord(db, id, numbers: numbers)
     }
 
-    /// The records `sql` selects by id (it must yield `id`), fully loaded.
-    static func loadRecords(_ db: Database, ids sql: String, arguments: StatementArguments = [:]) throws -> [RecordState] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT record_id, field, kind, state FROM field_states WHERE record_id IN (\(sql)) ORDER BY record_id",
-            arguments: arguments)
+    /// The records `sql` selects by id (it must yield `id`), fully loaded, by id.
+    func loadRecords(_ db: Database, ids sql: String, arguments: StatementArguments = [:]) throws -> [RecordState] {
+        try Self.loadRecords(db, ids: sql, arguments: arguments, numbers: numbers)
+    }
+
+    /// Calls `body` with every record this replica holds, deleted ones too, in id order.
+    public func forEachRecord(_ body: (RecordState) throws -> Void) throws {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, kind, state FROM records ORDER BY id")
+            while let row = try rows.next() {
+                guard let id = RecordID(rawValue: row["id"]) else { continue }
+                try body(try Self.decode(row, id: id, numbers: numbers, db))
+            }
+        }
+    }
+
+    /// The record `id`, for code that holds a database but not the store: replica numbers are looked up afresh.
+    static func loadRecord(_ db: Database, _ id: RecordID, numbers: ReplicaNumbers = ReplicaNumbers()) throws -> RecordState? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, state FROM records WHERE id = ?"), arguments: [id.rawValue])
+        else { return nil }
+        return try decode(row, id: id, numbers: numbers, db)
+    }
+
+    /// The records `sql` selects, for code that holds a database but not the store.
+    static func loadRecords(
+        _ db: Database, ids sql: String, arguments: StatementArguments = [:], numbers: ReplicaNumbers = ReplicaNumbers()
+    ) throws -> [RecordState] {
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, kind, state FROM records WHERE id IN (\(sql)) ORDER BY id", arguments: arguments)
         var states: [RecordState] = []
-        for row in rows {
-            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
-            let part = try delta(kind: kind, id: id, field: row["field"], data: row["state"])
-            if states.last?.id == id { states[states.count - 1].join(part) } else { states.append(part) }
+        while let row = try rows.next() {
+            guard let id = RecordID(rawValue: row["id"]) else { continue }
+            states.append(try decode(row, id: id, numbers: numbers, db))
         }
         return states
     }
 
-    /// One stored row as a record state holding just that register.
-    static func delta(kind: RecordKind, id: RecordID, field: String, data: Data) throws -> RecordState {
-        if field == existenceField {
-            return RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data))
-        }
-        return RecordState(kind: kind, id: id, fields: [field: try StateEncoding.readField(data)])
+    /// A stored row's record; a row this release cannot read is damaged data.
+    private static func decode(_ row: Row, id: RecordID, numbers: ReplicaNumbers, _ db: Database) throws -> RecordState {
+        guard let kind = RecordKind(rawValue: row["kind"]) else { throw StateEncodingError.badRecord }
+        return try numbers.decode(row["state"], kind: kind, id: id, db)
     }
 
-    /// Stores the registers of `state` named in `fields` (and its deletion register when `existence`).
-    /// Local writes mark them pending with the counter of the write; joined remote state keeps what was pending.
-    static func save(
+    /// The fields of `id` waiting to be pushed (``existenceField`` for its deletion register).
+    static func pendingFields(_ db: Database, _ id: RecordID) throws -> Set<String> {
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM pending WHERE record_id = ?"), arguments: [id.rawValue]))
+    }
+
+    /// Whether `state` holds a register that is not pending: one the server
+    /// acknowledged or sent. A record with none was never on the server.
+    static func hasSettled(_ state: RecordState, pending: Set<String>) -> Bool {
+        state.fields.keys.contains { !pending.contains($0) } || (!state.existence.context.isEmpty && !pending.contains(existenceField))
+    }
+
+    /// Stores `state` whole. A local write marks the registers named in
+    /// `fields` (and the deletion register when `existence`) pending with the
+    /// counter of the write; joined remote state keeps what was pending.
+    func save(
         _ db: Database, _ state: RecordState, fields: some Sequence<String>, existence: Bool, localDot: UInt64?
     ) throws {
-        var rows: [(String, Data)] = fields.map { ($0, StateEncoding.encode(state[$0])) }
-        if existence { rows.append((existenceField, StateEncoding.encode(state.existence))) }
-        for (field, data) in rows {
-            if let localDot {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO field_states (record_id, field, kind, state, pending, own_dot, version) VALUES (?, ?, ?, ?, 1, ?, 1)
-                        ON CONFLICT (record_id, field) DO UPDATE SET state = excluded.state, pending = 1,
-                            own_dot = excluded.own_dot, version = field_states.version + 1
-                        """
-                ).execute(arguments: [state.id.rawValue, field, state.kind.rawValue, data, Int64(localDot)])
-            } else {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO field_states (record_id, field, kind, state) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (record_id, field) DO UPDATE SET state = excluded.state
-                        """
-                ).execute(arguments: [state.id.rawValue, field, state.kind.rawValue, data])
-            }
+        if let localDot {
+            var names = Array(fields)
+            if existence { names.append(Self.existenceField) }
+            for name in names { try Self.markPending(db, state.id, name, dot: localDot) }
         }
-        try materialize(db, state)
+        try store(db, state)
     }
 
-    /// Refreshes the row local queries read, from the merged state.
-    static func materialize(_ db: Database, _ state: RecordState) throws {
+    /// Marks one register of `id` pending, written by this replica's write `dot`.
+    static func markPending(_ db: Database, _ id: RecordID, _ field: String, dot: UInt64) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO pending (record_id, field, own_dot) VALUES (?, ?, ?) ON CONFLICT (record_id, field) DO UPDATE SET own_dot = excluded.own_dot"
+        ).execute(arguments: [id.rawValue, field, Int64(clamping: dot)])
+    }
+
+    /// Writes the record's row: its state and the columns local queries read.
+    func store(_ db: Database, _ state: RecordState) throws {
+        try Self.storeRow(db, state, numbers: numbers)
+    }
+
+    static func storeRow(_ db: Database, _ state: RecordState, numbers: ReplicaNumbers) throws {
         let index = RecordIndex(state)
         try db.cachedStatement(
             sql: """
-                INSERT INTO records (id, kind, account_id, visible, needs_resolution, name, industry, region, owner, tier, stage, share, notes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO records (id, kind, account_id, visible, needs_resolution, name, industry, region, owner, tier, stage, share, notes, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
                     needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
                     region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
-                    share = excluded.share, notes = excluded.notes
+                    share = excluded.share, notes = excluded.notes, state = excluded.state
                 """
         ).execute(arguments: [
             state.id.rawValue, state.kind.rawValue, index.account?.rawValue, index.visible, index.needsResolution,
             index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share, index.notes,
+            try numbers.encode(state, db),
         ])
     }
 
     /// Recomputes an account's review flags from its state and its share records.
     /// `known` is the account's merged state when the caller holds it already.
-    static func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil) throws {
+    func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil) throws {
         guard let state = try known ?? loadRecord(db, account), state.kind == .account else { return }
         let hasShareRecords = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = 'share-record' LIMIT 1"),
@@ -96,7 +121,7 @@ extension ReplicaStore {
         let shareRecords = hasShareRecords ? try loadRecords(
             db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [account.rawValue]) : []
         let flags = ReviewFlags.evaluate(account: state, shareRecords: shareRecords).map(\.code)
-        let text = flags.isEmpty ? "[]" : String(decoding: try encode(flags), as: UTF8.self)
+        let text = flags.isEmpty ? "[]" : String(decoding: try Self.encode(flags), as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE records SET flags = ? WHERE id = ? AND flags != ?").execute(arguments: [text, account.rawValue, text])
     }
 }

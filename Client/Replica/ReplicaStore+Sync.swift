@@ -3,15 +3,15 @@ import GRDB
 import KAMFaults
 import KAMProtocol
 
-/// Field states waiting to be pushed, as one push request.
+/// Registers waiting to be pushed, as one push request.
 public struct PendingBatch: Sendable {
     public let request: PushRequest
-    /// The rows sent and the version each had, so an edit made during the push stays pending.
-    let rows: [(record: RecordID, field: String, version: Int64)]
+    /// The registers sent and the write each was pending for, so an edit made during the push stays pending.
+    let rows: [(record: RecordID, field: String, ownDot: Int64)]
     /// The replica's dot counter when the batch was read: a local write with a
     /// higher counter was made while the batch was on its way.
     let counter: UInt64
-    /// How many field states the batch holds.
+    /// How many registers the batch holds.
     public var count: Int { rows.count }
 }
 
@@ -26,43 +26,38 @@ extension ReplicaStore {
         try writer.read { db in
             let settings = try Self.settings(db)
             let counter = UInt64(try Int64.fetchOne(db, sql: "SELECT counter FROM replica WHERE id = 1") ?? 0)
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: "SELECT record_id, field, kind, state, version FROM field_states WHERE pending = 1 ORDER BY own_dot, record_id, field")
-            var rows: [Row] = []
-            // Pending rows still to come of the new records in the batch.
-            var missing: [String: Int] = [:]
+            let cursor = try Row.fetchCursor(db, sql: "SELECT record_id, field, own_dot FROM pending ORDER BY own_dot, record_id, field")
+            var order: [RecordID] = []
+            var states: [RecordID: RecordState] = [:]
+            var sent: [(RecordID, String, Int64)] = []
+            // Pending registers still to come of the new records in the batch.
+            var missing: [RecordID: Int] = [:]
             var unfinished = 0
-            let counts = try db.cachedStatement(
-                sql: "SELECT SUM(pending = 1), SUM(pending = 0) FROM field_states WHERE record_id = ?")
-            while rows.count < max(limit, 1) || unfinished > 0, let row = try cursor.next() {
-                let record: String = row["record_id"]
-                if let left = missing[record] {
-                    if left > 0 { missing[record] = left - 1 }
+            while sent.count < max(limit, 1) || unfinished > 0, let row = try cursor.next() {
+                guard let id = RecordID(rawValue: row["record_id"]) else { continue }
+                if let left = missing[id] {
+                    if left > 0 { missing[id] = left - 1 }
                     if left == 1 { unfinished -= 1 }
                 } else {
-                    let count = try Row.fetchOne(counts, arguments: [record])
-                    let (pending, settled): (Int, Int) = (count?[0] ?? 0, count?[1] ?? 0)
-                    // A record with no settled row was never acknowledged nor pulled: it is new to the server.
-                    missing[record] = settled == 0 ? pending - 1 : 0
-                    if settled == 0, pending > 1 { unfinished += 1 }
-                }
-                rows.append(row.copy())
-            }
-            guard !rows.isEmpty else { return nil }
-            var order: [RecordID] = []
-            var deltas: [RecordID: RecordState] = [:]
-            var sent: [(RecordID, String, Int64)] = []
-            for row in rows {
-                guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
-                let part = try Self.delta(kind: kind, id: id, field: row["field"], data: row["state"])
-                if let earlier = deltas[id] { deltas[id] = earlier.joined(with: part) } else {
+                    guard let state = try loadRecord(db, id) else { continue }
+                    let pending = try Self.pendingFields(db, id)
+                    // A record with no settled register was never acknowledged nor pulled: it is new to the server.
+                    let new = !Self.hasSettled(state, pending: pending)
+                    missing[id] = new ? pending.count - 1 : 0
+                    if new, pending.count > 1 { unfinished += 1 }
+                    states[id] = state
                     order.append(id)
-                    deltas[id] = part
                 }
-                sent.append((id, row["field"], row["version"]))
+                sent.append((id, row["field"], row["own_dot"]))
             }
-            return PendingBatch(request: PushRequest(replica: settings.replica, records: order.map { deltas[$0]! }), rows: sent, counter: counter)
+            guard !sent.isEmpty else { return nil }
+            var fields: [RecordID: [String]] = [:]
+            for (id, field, _) in sent { fields[id, default: []].append(field) }
+            let records = order.map { id in
+                let names = fields[id]!
+                return states[id]!.delta(fields: names.filter { $0 != Self.existenceField }, existence: names.contains(Self.existenceField))
+            }
+            return PendingBatch(request: PushRequest(replica: settings.replica, records: records), rows: sent, counter: counter)
         }
     }
 
@@ -76,15 +71,14 @@ extension ReplicaStore {
         try writer.write { db in
             // A refused record with nothing settled here before was never on the server.
             var newRecords: Set<RecordID> = []
-            for refusal in acknowledgement.refused where try Int.fetchOne(
-                db, sql: "SELECT 1 FROM field_states WHERE record_id = ? AND pending = 0 LIMIT 1", arguments: [refusal.id.rawValue]) == nil
-            {
+            for refusal in acknowledgement.refused {
+                if let state = try loadRecord(db, refusal.id), Self.hasSettled(state, pending: try Self.pendingFields(db, refusal.id)) { continue }
                 newRecords.insert(refusal.id)
             }
             for row in batch.rows {
                 try db.execute(
-                    sql: "UPDATE field_states SET pending = 0 WHERE record_id = ? AND field = ? AND version = ?",
-                    arguments: [row.record.rawValue, row.field, row.version])
+                    sql: "DELETE FROM pending WHERE record_id = ? AND field = ? AND own_dot = ?",
+                    arguments: [row.record.rawValue, row.field, row.ownDot])
             }
             let now = Timestamp.now().rawValue
             for refusal in acknowledgement.refused {
@@ -92,17 +86,17 @@ extension ReplicaStore {
                 // pending fields written before the batch was read (they would be refused too).
                 let sent = Set(batch.rows.filter { $0.record == refusal.id }.map(\.field))
                 let earlier = try String.fetchAll(
-                    db, sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1 AND own_dot <= ?",
+                    db, sql: "SELECT field FROM pending WHERE record_id = ? AND own_dot <= ?",
                     arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
                 var edits: [String: FieldValue] = [:]
                 var account: (id: RecordID?, name: String?) = (nil, nil)
-                if let state = try Self.loadRecord(db, refusal.id) {
+                if let state = try loadRecord(db, refusal.id) {
                     edits = Self.edits(of: state, fields: sent.union(earlier).sorted())
                     account = try Self.account(of: state, db)
                 }
                 // A write made after the batch was read is newer than what was refused.
                 try db.execute(
-                    sql: "UPDATE field_states SET pending = 0 WHERE record_id = ? AND pending = 1 AND own_dot <= ?",
+                    sql: "DELETE FROM pending WHERE record_id = ? AND own_dot <= ?",
                     arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
                 try Self.keepRefusal(
                     db, record: refusal.id, kind: refusal.kind, field: refusal.field, code: refusal.code, message: refusal.message,
@@ -112,15 +106,15 @@ extension ReplicaStore {
         }
     }
 
-    /// The field states the server has acknowledged (nothing pending), by record:
-    /// what must be on the server whatever happened since.
+    /// The registers the server has acknowledged or sent (nothing pending), by
+    /// record: what must be on the server whatever happened since.
     public func acknowledgedStates() throws -> [RecordState] {
         try writer.read { db in
-            try Self.loadRecords(db, ids: "SELECT DISTINCT record_id FROM field_states WHERE pending = 0")
-                .map { state in
-                    let pending = Set(try String.fetchAll(db, sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1", arguments: [state.id.rawValue]))
-                    return state.delta(fields: state.fields.keys.filter { !pending.contains($0) }, existence: !pending.contains(Self.existenceField))
-                }
+            try loadRecords(db, ids: "SELECT id FROM records").compactMap { state in
+                let pending = try Self.pendingFields(db, state.id)
+                guard Self.hasSettled(state, pending: pending) else { return nil }
+                return state.delta(fields: state.fields.keys.filter { !pending.contains($0) }, existence: !pending.contains(Self.existenceField))
+            }
         }
     }
 
@@ -146,15 +140,14 @@ extension ReplicaStore {
                 do { try delta.kind.schema.check(delta) } catch {
                     throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
                 }
-                let local = try Self.loadRecord(db, delta.id)
+                let local = try loadRecord(db, delta.id)
                 if let local, local.kind != delta.kind {
                     throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "this laptop holds a \(local.kind) under that id")
                 }
                 let base = local ?? RecordState(kind: delta.kind, id: delta.id)
                 let merged = base.joined(with: delta)
                 guard merged != base else { continue }
-                let fields = delta.fields.keys.filter { merged[$0] != base[$0] }
-                try Self.save(db, merged, fields: fields, existence: merged.existence != base.existence, localDot: nil)
+                try store(db, merged)
                 for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
                 if merged.kind == .account { accounts[merged.id] = merged }
                 changed += 1
@@ -162,11 +155,11 @@ extension ReplicaStore {
             // Removals after the records: the server never sends a record both
             // ways in one page, and a record still seen through another account
             // must be judged by its state after the page.
-            let removed = try Self.apply(page.removals, db)
+            let removed = try apply(page.removals, db)
             try Self.store(page.ownerChanges, db)
             for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
             for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
-            for (account, known) in accounts { try Self.refreshFlags(db, account: account, known: known) }
+            for (account, known) in accounts { try refreshFlags(db, account: account, known: known) }
             try Self.storeAuthors(page.authors, db)
             CrashPoint.afterPullPageStored.reach()
             try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])

@@ -107,16 +107,15 @@ extension ReplicaStore {
     /// Takes a record off this laptop. Its edits the server has not
     /// accepted are kept as refusals, with their values and the account's
     /// name, so nothing typed is lost. Returns whether the laptop held it.
-    static func remove(
+    func remove(
         _ db: Database, _ id: RecordID, account: RecordID, accountName: String, code: String, message: String
     ) throws -> Bool {
         guard let state = try loadRecord(db, id) else { return false }
-        let pending = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1"), arguments: [id.rawValue])
+        let pending = try Self.pendingFields(db, id).sorted()
         let now = Timestamp.now().rawValue
         if !pending.isEmpty {
-            try keepRefusal(
-                db, record: id, kind: state.kind, field: nil, code: code, message: message, edits: edits(of: state, fields: pending),
+            try Self.keepRefusal(
+                db, record: id, kind: state.kind, field: nil, code: code, message: message, edits: Self.edits(of: state, fields: pending),
                 account: account, accountName: accountName, removed: true, at: now)
         }
         try db.execute(
@@ -125,7 +124,7 @@ extension ReplicaStore {
                 WHERE record_id = ?
                 """,
             arguments: [account.rawValue, accountName, id.rawValue])
-        try db.execute(sql: "DELETE FROM field_states WHERE record_id = ?", arguments: [id.rawValue])
+        try db.execute(sql: "DELETE FROM pending WHERE record_id = ?", arguments: [id.rawValue])
         try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [id.rawValue])
         try db.execute(sql: "DELETE FROM refetch WHERE record_id = ?", arguments: [id.rawValue])
         return true
@@ -133,13 +132,13 @@ extension ReplicaStore {
 
     /// Applies a page's removals: the records leave this laptop, their
     /// unaccepted edits stay listed. Returns what left, by account.
-    static func apply(_ removals: [Removal], _ db: Database) throws -> [RemovedAccount] {
+    func apply(_ removals: [Removal], _ db: Database) throws -> [RemovedAccount] {
         var removed: [RecordID: RemovedAccount] = [:]
         var order: [RecordID] = []
         // Names first: an account may leave before the records on it in the same page.
         var names: [RecordID: String] = [:]
         for removal in removals where names[removal.account] == nil {
-            names[removal.account] = try name(of: removal.account, db) ?? removal.account.rawValue
+            names[removal.account] = try Self.name(of: removal.account, db) ?? removal.account.rawValue
         }
         for removal in removals {
             let name = names[removal.account] ?? removal.account.rawValue
@@ -170,11 +169,13 @@ extension ReplicaStore {
                 db,
                 sql: """
                     SELECT r.id FROM records r WHERE r.account_id = ? AND r.id NOT IN (SELECT record_id FROM refusals)
-                        AND NOT EXISTS (SELECT 1 FROM field_states fs WHERE fs.record_id = r.id AND fs.pending = 0)
+                        AND r.id IN (SELECT record_id FROM pending)
                     """,
                 arguments: [removal.id.rawValue])
             for id in local {
-                guard let record = RecordID(rawValue: id), let state = try loadRecord(db, record) else { continue }
+                guard let record = RecordID(rawValue: id), let state = try loadRecord(db, record),
+                    !Self.hasSettled(state, pending: try Self.pendingFields(db, record))
+                else { continue }
                 var held = false
                 for other in RecordIndex.accounts(of: state) where other != removal.id {
                     if try Int.fetchOne(db, sql: "SELECT 1 FROM records WHERE id = ?", arguments: [other.rawValue]) != nil { held = true }
@@ -253,22 +254,20 @@ extension ReplicaStore {
             var replaced = 0
             for id in asked {
                 try db.execute(sql: "DELETE FROM refetch WHERE record_id = ?", arguments: [id.rawValue])
-                guard let local = try Self.loadRecord(db, id) else { continue }
+                guard let local = try loadRecord(db, id) else { continue }
                 guard let server = fetched[id], server.kind == local.kind else {
                     let (account, name) = try Self.account(of: local, db)
-                    _ = try Self.remove(
+                    _ = try remove(
                         db, id, account: account ?? id, accountName: name ?? id.rawValue, code: "not-on-server",
                         message: "the server does not hold this \(local.kind), or it is not yours to see: it was removed from this laptop")
                     continue
                 }
-                let pending = try String.fetchAll(
-                    db, sql: "SELECT field FROM field_states WHERE record_id = ? AND pending = 1", arguments: [id.rawValue])
+                let pending = try Self.pendingFields(db, id)
                 let kept = local.delta(
                     fields: pending.filter { $0 != Self.existenceField }, existence: pending.contains(Self.existenceField))
                 let state = server.joined(with: kept)
-                try db.execute(sql: "DELETE FROM field_states WHERE record_id = ? AND pending = 0", arguments: [id.rawValue])
-                try Self.save(db, state, fields: state.fields.keys, existence: !state.existence.context.isEmpty, localDot: nil)
-                for account in RecordIndex.accounts(of: state) { try Self.refreshFlags(db, account: account) }
+                try store(db, state)
+                for account in RecordIndex.accounts(of: state) { try refreshFlags(db, account: account) }
                 replaced += 1
             }
             try Self.storeAuthors(answer.authors, db)

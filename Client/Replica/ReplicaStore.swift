@@ -1,16 +1,22 @@
 import Foundation
 import GRDB
 import KAMProtocol
+import KAMSQLite
 import Logging
 
 /// The local replica: one SQLite file (WAL) holding every record's merged
 /// state, what still has to be pushed, and the sync cursor.
 ///
-/// Every local edit is one transaction that writes the new field states, marks
-/// them pending, and saves the replica's dot counter, so an edit is either
-/// wholly there or not at all, and a dot is never handed out twice.
+/// A record is one row of `records`: its whole state in ``RecordEncoding``'s
+/// form beside the columns local queries read. Which registers still have to
+/// be pushed is kept apart, in `pending`. Every local edit is one transaction
+/// that writes the new states, marks them pending, and saves the replica's
+/// dot counter, so an edit is either wholly there or not at all, and a dot is
+/// never handed out twice.
 public struct ReplicaStore: Sendable {
     let writer: any DatabaseWriter
+    /// The numbers this file gives replicas in its record rows.
+    let numbers = ReplicaNumbers()
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
@@ -166,6 +172,43 @@ public struct ReplicaStore: Sendable {
         // The protocol the server last said it speaks: from 2 on, pushes go in binary form.
         migrator.registerMigration("v4-server-protocol") { db in
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN server_protocol INTEGER NOT NULL DEFAULT 1")
+        }
+        // One record, one row: the field states move into their record's row
+        // in the compact form, with replicas numbered once per file, and what
+        // is pending moves to a table of its own.
+        migrator.registerMigration("v5-record-rows") { db in
+            try db.execute(sql: ReplicaNumbers.createTable + """
+                ALTER TABLE records ADD COLUMN state BLOB NOT NULL DEFAULT x'';
+                CREATE TABLE pending (
+                    record_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    own_dot INTEGER NOT NULL,
+                    PRIMARY KEY (record_id, field)
+                ) WITHOUT ROWID;
+                CREATE INDEX pending_order ON pending(own_dot);
+                INSERT INTO pending (record_id, field, own_dot) SELECT record_id, field, own_dot FROM field_states WHERE pending = 1;
+                """)
+            let numbers = ReplicaNumbers()
+            let rows = try Row.fetchCursor(db, sql: "SELECT record_id, field, kind, state FROM field_states ORDER BY record_id")
+            var current: RecordState?
+            while let row = try rows.next() {
+                guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
+                if let state = current, state.id != id {
+                    try storeRow(db, state, numbers: numbers)
+                    current = nil
+                }
+                let field: String = row["field"]
+                let data: Data = row["state"]
+                let part = field == existenceField
+                    ? RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data))
+                    : RecordState(kind: kind, id: id, fields: [field: try StateEncoding.readField(data)])
+                current = current.map { $0.joined(with: part) } ?? part
+            }
+            if let state = current { try storeRow(db, state, numbers: numbers) }
+            try db.execute(sql: """
+                DELETE FROM records WHERE state = x'';
+                DROP TABLE field_states;
+                """)
         }
         return migrator
     }

@@ -126,9 +126,9 @@ struct TrustCommandTests {
         #expect(throws: SyncFailure.self) { try store.apply(page) }
         try store.writer.write { db in
             for state in page.records {
-                try ReplicaStore.save(db, state, fields: Array(state.fields.keys), existence: !state.existence.context.isEmpty, localDot: nil)
+                try store.save(db, state, fields: Array(state.fields.keys), existence: !state.existence.context.isEmpty, localDot: nil)
             }
-            for state in page.records where state.kind == .account { try ReplicaStore.refreshFlags(db, account: state.id, known: nil) }
+            for state in page.records where state.kind == .account { try store.refreshFlags(db, account: state.id, known: nil) }
             for (replica, user) in page.authors {
                 try db.execute(sql: "INSERT OR REPLACE INTO authors (replica, user_name) VALUES (?, ?)", arguments: [replica.rawValue, user])
             }
