@@ -59,14 +59,16 @@ public final class ReplicaNumbers: @unchecked Sendable {
         return replica
     }
 
-    /// A record's stored bytes.
-    public func encode(_ state: RecordState, _ db: Database) throws -> Data {
-        try RecordEncoding.encode(state) { try number(of: $0, db) }
+    /// A record's stored bytes, leaving out the values its row keeps in `outside` (see ``RecordEncoding``).
+    public func encode(_ state: RecordState, outside: [String: FieldValue] = [:], _ db: Database) throws -> Data {
+        try RecordEncoding.encode(state, outside: outside) { try number(of: $0, db) }
     }
 
-    /// A record from its stored bytes.
-    public func decode(_ data: Data, kind: RecordKind, id: RecordID, _ db: Database) throws -> RecordState {
-        try RecordEncoding.decode(data, kind: kind, id: id) { try replica(numbered: $0, db) }
+    /// A record from its stored bytes and the values its row keeps beside them.
+    public func decode(
+        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], _ db: Database
+    ) throws -> RecordState {
+        try RecordEncoding.decode(data, kind: kind, id: id, outside: outside) { try replica(numbered: $0, db) }
     }
 
     private func remember(_ replica: ReplicaID, _ number: Int64) {

@@ -21,7 +21,7 @@ extension ReplicaStore {
     /// Calls `body` with every record this replica holds, deleted ones too, in id order.
     public func forEachRecord(_ body: (RecordState) throws -> Void) throws {
         try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, kind, state FROM records ORDER BY id")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, \(Self.stateColumns) FROM records ORDER BY id")
             while let row = try rows.next() {
                 guard let id = RecordID(rawValue: row["id"]) else { continue }
                 try body(try Self.decode(row, id: id, numbers: numbers, db))
@@ -31,7 +31,7 @@ extension ReplicaStore {
 
     /// The record `id`, for code that holds a database but not the store: replica numbers are looked up afresh.
     static func loadRecord(_ db: Database, _ id: RecordID, numbers: ReplicaNumbers = ReplicaNumbers()) throws -> RecordState? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, state FROM records WHERE id = ?"), arguments: [id.rawValue])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(stateColumns) FROM records WHERE id = ?"), arguments: [id.rawValue])
         else { return nil }
         return try decode(row, id: id, numbers: numbers, db)
     }
@@ -41,7 +41,7 @@ extension ReplicaStore {
         _ db: Database, ids sql: String, arguments: StatementArguments = [:], numbers: ReplicaNumbers = ReplicaNumbers()
     ) throws -> [RecordState] {
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT id, kind, state FROM records WHERE id IN (\(sql)) ORDER BY id", arguments: arguments)
+            db, sql: "SELECT id, \(stateColumns) FROM records WHERE id IN (\(sql)) ORDER BY id", arguments: arguments)
         var states: [RecordState] = []
         while let row = try rows.next() {
             guard let id = RecordID(rawValue: row["id"]) else { continue }
@@ -50,10 +50,32 @@ extension ReplicaStore {
         return states
     }
 
+    /// The columns a record is read from: its state, and the values the row keeps beside it.
+    static let stateColumns = "kind, state, name, industry, region, owner, tier, stage, share, notes"
+
     /// A stored row's record; a row this release cannot read is damaged data.
     private static func decode(_ row: Row, id: RecordID, numbers: ReplicaNumbers, _ db: Database) throws -> RecordState {
         guard let kind = RecordKind(rawValue: row["kind"]) else { throw StateEncodingError.badRecord }
-        return try numbers.decode(row["state"], kind: kind, id: id, db)
+        var outside: [String: FieldValue] = [:]
+        for name in ["name", "industry", "region", "owner", "tier", "stage", "notes"] {
+            if let text = row[name] as String? { outside[name] = .text(text) }
+        }
+        if let notes = outside["notes"] { outside["note"] = notes }
+        if let share = row["share"] as Int64? { outside["share"] = .integer(share) }
+        return try numbers.decode(row["state"], kind: kind, id: id, outside: outside, db)
+    }
+
+    /// The values of `index` a row keeps in its columns, by the field they come from.
+    /// A record's bytes leave out a value its row holds (``RecordEncoding``).
+    static func columnValues(_ index: RecordIndex) -> [String: FieldValue] {
+        var values: [String: FieldValue] = [:]
+        let texts = [
+            ("name", index.name), ("industry", index.industry), ("region", index.region), ("owner", index.owner), ("tier", index.tier),
+            ("stage", index.stage), ("notes", index.notes), ("note", index.notes),
+        ]
+        for (name, text) in texts { if let text { values[name] = .text(text) } }
+        if let share = index.share { values["share"] = .integer(share) }
+        return values
     }
 
     /// The fields of `id` waiting to be pushed (``existenceField`` for its deletion register).
@@ -107,7 +129,7 @@ extension ReplicaStore {
         ).execute(arguments: [
             state.id.rawValue, state.kind.rawValue, index.account?.rawValue, index.visible, index.needsResolution,
             index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share, index.notes,
-            try numbers.encode(state, db),
+            try numbers.encode(state, outside: columnValues(index), db),
         ])
     }
 

@@ -21,6 +21,7 @@ import Foundation
 /// register:
 ///   0  s (sibling × s) v (replica counter) × v      general form
 ///   1+t sibling-without-its-tag                      one sibling, context its dot
+///   4   sibling-without-value                        the same, its value kept outside
 /// sibling: replica Δcounter Δtime value
 /// ```
 ///
@@ -43,7 +44,14 @@ public enum RecordEncoding {
     public static func isRecord(_ data: Data) -> Bool { data.first == formatByte }
 
     /// The record's bytes, numbering replicas with `number`.
-    public static func encode(_ state: RecordState, number: (ReplicaID) throws -> UInt64) rethrows -> Data {
+    ///
+    /// A store that keeps some current values in columns of the same row passes
+    /// them as `outside`: a field whose one sibling holds exactly that value is
+    /// written without it (tag `4`), and ``decode(_:kind:id:outside:replica:)``
+    /// must be given the same values back.
+    public static func encode(
+        _ state: RecordState, outside: [String: FieldValue] = [:], number: (ReplicaID) throws -> UInt64
+    ) rethrows -> Data {
         var writer = BinaryWriter()
         var previous = Previous()
         let schema = state.kind.schema.fields
@@ -65,7 +73,7 @@ public enum RecordEncoding {
         if hasExistence { try write(state.existence, previous: &previous, number: number, into: &writer) }
         for spec in schema {
             guard let register = state.fields[spec.name] else { continue }
-            try write(register, previous: &previous, number: number, into: &writer)
+            try write(register, outside: outside[spec.name], previous: &previous, number: number, into: &writer)
         }
         for name in others { try write(state.fields[name]!, previous: &previous, number: number, into: &writer) }
         return Data(writer.bytes)
@@ -74,7 +82,7 @@ public enum RecordEncoding {
     /// The record `kind` `id` from its bytes, naming replicas with `replica`
     /// (which throws for a number the store never gave).
     public static func decode(
-        _ data: Data, kind: RecordKind, id: RecordID, replica: (UInt64) throws -> ReplicaID
+        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], replica: (UInt64) throws -> ReplicaID
     ) throws -> RecordState {
         var reader = BinaryReader(bytes: [UInt8](data))
         guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary }
@@ -94,12 +102,15 @@ public enum RecordEncoding {
         var fields: [String: Register<FieldValue>] = [:]
         fields.reserveCapacity(schema.count)
         for (index, spec) in schema.enumerated() where mask & (1 << UInt64(index + 1)) != 0 {
-            fields[spec.name] = try read(from: &reader, previous: &previous, replica: replica)
+            fields[spec.name] = try read(from: &reader, outside: outside[spec.name], previous: &previous, replica: replica)
         }
         for name in others { fields[name] = try read(from: &reader, previous: &previous, replica: replica) }
         guard reader.atEnd else { throw StateEncodingError.trailingBytes }
         return RecordState(kind: kind, id: id, fields: fields, existence: existence)
     }
+
+    /// The register tag of a one-sibling register whose value the row keeps outside the record.
+    static let outsideTag: UInt8 = 4
 
     /// The counter and time of the sibling written before, which the next one is written against.
     private struct Previous {
@@ -108,15 +119,16 @@ public enum RecordEncoding {
     }
 
     private static func write<Value: RecordValueCoding>(
-        _ register: Register<Value>, previous: inout Previous, number: (ReplicaID) throws -> UInt64,
+        _ register: Register<Value>, outside: Value? = nil, previous: inout Previous, number: (ReplicaID) throws -> UInt64,
         into writer: inout BinaryWriter
     ) rethrows {
         if register.siblings.count == 1, register.context == VersionVector(register.siblings[0].dot) {
-            // The one-sibling form: the value's tag rides on the register's.
+            // The one-sibling form: the value's tag rides on the register's, or the value is kept outside.
             let sibling = register.siblings[0]
-            writer.byte(1 + sibling.value.tag)
+            let kept = sibling.value == outside
+            writer.byte(kept ? outsideTag : 1 + sibling.value.tag)
             try self.sibling(sibling, previous: &previous, number: number, into: &writer)
-            try sibling.value.writeBody(into: &writer, number: number)
+            if !kept { try sibling.value.writeBody(into: &writer, number: number) }
             return
         }
         writer.byte(0)
@@ -151,12 +163,18 @@ public enum RecordEncoding {
     }
 
     private static func read<Value: RecordValueCoding>(
-        from reader: inout BinaryReader, previous: inout Previous, replica: (UInt64) throws -> ReplicaID
+        from reader: inout BinaryReader, outside: Value? = nil, previous: inout Previous, replica: (UInt64) throws -> ReplicaID
     ) throws -> Register<Value> {
         let tag = try reader.byte()
         if tag > 0 {
             let dot = try readSibling(from: &reader, previous: &previous, replica: replica)
-            let value = try Value.readBody(tag: tag - 1, from: &reader, replica: replica)
+            let value: Value
+            if tag == outsideTag {
+                guard let outside else { throw StateEncodingError.badRecord }
+                value = outside
+            } else {
+                value = try Value.readBody(tag: tag - 1, from: &reader, replica: replica)
+            }
             return try checked([Sibling(dot: dot.dot, value: value, at: dot.at)], context: VersionVector(dot.dot))
         }
         let count = try reader.count()

@@ -68,6 +68,30 @@ struct RecordEncodingTests {
         #expect(numbering.encode(nothing) == Data([RecordEncoding.formatByte, 0]))
     }
 
+    @Test("values a row keeps beside the record are left out of its bytes and given back when read")
+    func outside() throws {
+        let numbering = Numbering()
+        let a = ReplicaID(rawValue: "laptop-a")!
+        let b = ReplicaID(rawValue: "laptop-b")!
+        var state = RecordState(kind: .account, id: RecordID(rawValue: "acct")!)
+        state.write("name", .text("ACME Machinery"), dot: Dot(replica: a, counter: 1), at: Timestamp(rawValue: 5))
+        state.write("share", .integer(2_000), dot: Dot(replica: a, counter: 2), at: Timestamp(rawValue: 5))
+        var other = RecordState(kind: .account, id: state.id)
+        other.write("region", .text("East"), dot: Dot(replica: b, counter: 1), at: Timestamp(rawValue: 6))
+        var mine = state
+        mine.write("region", .text("West"), dot: Dot(replica: a, counter: 3), at: Timestamp(rawValue: 6))
+        let both = mine.joined(with: other)
+        // The region is in conflict: its values stay in the bytes whatever the row holds.
+        let outside: [String: FieldValue] = ["name": .text("ACME Machinery"), "share": .integer(2_000), "region": .text("East")]
+        let bytes = RecordEncoding.encode(both, outside: outside, number: numbering.number)
+        #expect(bytes.count < numbering.encode(both).count - "ACME Machinery".utf8.count)
+        #expect(try RecordEncoding.decode(bytes, kind: .account, id: both.id, outside: outside, replica: numbering.replica) == both)
+        #expect(throws: StateEncodingError.self) { try RecordEncoding.decode(bytes, kind: .account, id: both.id, replica: numbering.replica) }
+        // A value that differs from the row's is kept in the bytes.
+        let stale = RecordEncoding.encode(both, outside: ["name": .text("ACME")], number: numbering.number)
+        #expect(try RecordEncoding.decode(stale, kind: .account, id: both.id, outside: ["name": .text("ACME")], replica: numbering.replica) == both)
+    }
+
     @Test("a created account costs a few bytes per field beyond its values")
     func compact() throws {
         let numbering = Numbering()
