@@ -10,6 +10,8 @@ struct SeededServer: Sendable {
     var largeToken: String
     var smallToken: String
     var largeFieldStates: Int
+    /// The replica that pushed the large territory.
+    var largeReplica: ReplicaID
 }
 
 /// Benchmark 1: field states pushed and committed per second through the
@@ -22,13 +24,13 @@ enum ServerMergeBenchmark {
         quiet.logLevel = .warning
         var report = BenchmarkReport(
             number: 1, title: "Server merge throughput",
-            workload: "\(Format.count(scale.largeTerritory)) accounts, each with a contact and an activity, pushed by one replica in batches of 40 accounts (about the client's 500 field states) into `SQLiteStore` on a file (WAL, synchronous=NORMAL), as `kam-server` opens it. Reference: the same rows (record id, field, state bytes, sequence) inserted with one prepared statement into a table with the same primary key, in transactions of the same size, with the same pragmas, in the same run.")
+            workload: "\(Format.count(scale.largeTerritory)) accounts, each with a contact and an activity, pushed by one replica in batches of 40 accounts (about the client's 500 field states) into `SQLiteStore` on a file (WAL, synchronous=NORMAL), as `kam-server` opens it. The store keeps one row per record. Reference: the pushed field states as one row each (record id, field, register bytes, sequence), the layout of a store with a row per field, inserted with one prepared statement into a table keyed by (record id, field), in transactions of the same size, with the same pragmas, in the same run.")
 
         let (seeded, seconds, batches) = try await seed(data: data, scale: scale, logger: quiet)
         let storeRate = Double(seeded.largeFieldStates) / seconds
         context.logger.info("store merged", metadata: ["field_states": "\(seeded.largeFieldStates)", "seconds": "\(seconds)"])
 
-        let rows = try readRows(data: data, owner: "large")
+        let rows = fieldRows(owner: "large", accounts: scale.largeTerritory, replica: seeded.largeReplica)
         let perTransaction = max(1, rows.count / max(batches, 1))
         let rawSeconds = try rawInsert(rows, into: try context.folder("raw-insert"), perTransaction: perTransaction)
         let rawRate = Double(rows.count) / rawSeconds
@@ -72,7 +74,7 @@ enum ServerMergeBenchmark {
         for batch in Territory(owner: "small", accounts: scale.smallTerritory, replica: smallReplica) {
             _ = try await store.push(PushRequest(replica: smallReplica, records: batch), by: small)
         }
-        return (SeededServer(data: data, largeToken: largeToken, smallToken: smallToken, largeFieldStates: fieldStates), seconds, batches)
+        return (SeededServer(data: data, largeToken: largeToken, smallToken: smallToken, largeFieldStates: fieldStates, largeReplica: largeReplica), seconds, batches)
     }
 
     struct StoredRow {
@@ -82,13 +84,22 @@ enum ServerMergeBenchmark {
         var sequence: Int64
     }
 
-    /// The rows the store wrote for `owner`'s territory, in the order it wrote them.
-    static func readRows(data: URL, owner: String) throws -> [StoredRow] {
-        let queue = try DatabaseQueue(path: data.appendingPathComponent(SQLiteStore.fileName).path)
-        return try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT record_id, field, state, seq FROM field_states WHERE record_id LIKE ? ORDER BY seq", arguments: ["\(owner)-%"])
-                .map { StoredRow(record: $0[0], field: $0[1], state: $0[2], sequence: $0[3]) }
+    /// The field-state rows of `owner`'s territory as pushed, in push order:
+    /// one row per register, each in `StateEncoding`'s form, the layout a
+    /// store keeping a row per field writes. The reference inserts these.
+    static func fieldRows(owner: String, accounts: Int, replica: ReplicaID) -> [StoredRow] {
+        var rows: [StoredRow] = []
+        for batch in Territory(owner: owner, accounts: accounts, replica: replica) {
+            for record in batch {
+                for (field, register) in record.fields.sorted(by: { $0.key < $1.key }) {
+                    rows.append(StoredRow(record: record.id.rawValue, field: field, state: StateEncoding.encode(register), sequence: Int64(rows.count + 1)))
+                }
+                if !record.existence.context.isEmpty {
+                    rows.append(StoredRow(record: record.id.rawValue, field: "@existence", state: StateEncoding.encode(record.existence), sequence: Int64(rows.count + 1)))
+                }
+            }
         }
+        return rows
     }
 
     /// Seconds to insert `rows` into a table with the store's primary key, `perTransaction` rows at a time.

@@ -87,7 +87,7 @@ public struct SyncEngine: Sendable {
     /// The longest pause taken when a busy server asks for one (`Retry-After`).
     public var maximumRetryAfter: Duration = .seconds(30)
 
-    /// The field states asked for per pull request.
+    /// The changes (whole records, removals, owner changes) asked for per pull request.
     public static let defaultPullLimit = 2_000
 
     public init(store: ReplicaStore, transport: any HTTPTransport, logger: Logger = Logger(label: "kam.sync")) {
@@ -241,10 +241,18 @@ public struct SyncEngine: Sendable {
         return (page, bytes)
     }
 
+    /// The protocol a pull asks for: 3 (whole records in the server's stored
+    /// form) once the server has said it speaks it, in its registration or a
+    /// push's answer; 2 before, which every server since the territories speaks.
+    static func pullProtocol(_ settings: ReplicaSettings) -> Int {
+        settings.serverProtocol >= 3 ? KAMProtocolVersion.current : min(KAMProtocolVersion.current, 2)
+    }
+
     /// A page of the change feed, asked for in binary form (a server that answers JSON is read too).
     func pull(since cursor: UInt64, settings: ReplicaSettings, summary: inout SyncSummary) async throws -> PullPage {
         try await call(
-            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)&protocol=\(KAMProtocolVersion.current)", body: Optional<PushRequest>.none,
+            "GET", "v1/sync/pull?since=\(cursor)&limit=\(pullLimit)&replica=\(settings.replica)&protocol=\(Self.pullProtocol(settings))",
+            body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
             let page: PullPage

@@ -112,6 +112,50 @@ public enum RecordEncoding {
     /// The register tag of a one-sibling register whose value the row keeps outside the record.
     static let outsideTag: UInt8 = 4
 
+    /// The replica numbers `data` (a record of `kind` in this form) uses, in
+    /// the order they appear: what a page must name beside the record's bytes.
+    /// It walks the bytes without building the record. A record that keeps
+    /// values outside (tag `4`) is refused: such bytes never leave their store.
+    public static func replicaNumbers(in data: Data, kind: RecordKind) throws -> [UInt64] {
+        var reader = BinaryReader(bytes: [UInt8](data))
+        guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary }
+        let fieldCount = kind.schema.fields.count
+        let mask = try reader.varint()
+        guard mask >> UInt64(fieldCount + 2) == 0 else { throw StateEncodingError.badRecord }
+        var registers = (mask & ((1 << UInt64(fieldCount + 1)) - 1)).nonzeroBitCount
+        if mask & (1 << UInt64(fieldCount + 1)) != 0 { registers += try reader.texts().count }
+        var numbers: [UInt64] = []
+        func vector() throws {
+            for _ in 0..<(try reader.count()) {
+                numbers.append(try reader.varint())
+                _ = try reader.varint()
+            }
+        }
+        func value(tag: UInt8, existence: Bool) throws {
+            switch (tag, existence) {
+            case (0, _): break
+            case (1, false): _ = try reader.zigzag()
+            case (2, false): _ = try reader.text()
+            case (1, true): try vector()
+            default: throw StateEncodingError.badTag(tag)
+            }
+        }
+        for index in 0..<registers {
+            let existence = index == 0 && mask & 1 != 0
+            let tag = try reader.byte()
+            let siblings = tag == 0 ? try reader.count() : 1
+            for _ in 0..<siblings {
+                numbers.append(try reader.varint())
+                _ = try reader.zigzag()
+                _ = try reader.zigzag()
+                try value(tag: tag == 0 ? try reader.byte() : tag - 1, existence: existence)
+            }
+            if tag == 0 { try vector() }
+        }
+        guard reader.atEnd else { throw StateEncodingError.trailingBytes }
+        return numbers
+    }
+
     /// The counter and time of the sibling written before, which the next one is written against.
     private struct Previous {
         var counter: UInt64 = 0

@@ -8,9 +8,11 @@ import Foundation
 public enum KAMProtocolVersion {
     /// 2: pull pages carry removals (records that left the puller's sight)
     /// and owner changes.
-    public static let current = 2
+    /// 3: the feed's unit is a record: a binary pull page carries whole
+    /// records in the server's stored form (``RecordPage``).
+    public static let current = 3
     /// The versions this build can read.
-    public static let supported: ClosedRange<Int> = 1...2
+    public static let supported: ClosedRange<Int> = 1...3
 }
 
 /// How the wire messages are written as JSON, the same on both sides.

@@ -24,65 +24,36 @@ extension PullPage {
     /// c  (account at by k from × k  l to × l) × c                 owner changes
     /// ```
     public func binaryEncoded() -> Data {
+        if protocolVersion >= 3 { return RecordPage(self).binaryEncoded() }
         var writer = BinaryWriter()
-        writer.byte(Self.binaryFormatByte)
-        writer.varint(UInt64(max(protocolVersion, 0)))
-        writer.varint(cursor)
-        writer.byte(hasMore ? 1 : 0)
-        writer.varint(UInt64(authors.count))
-        for (replica, user) in authors.sorted(by: { $0.key < $1.key }) {
-            writer.text(replica.rawValue)
-            writer.text(user)
-        }
+        writer.pageHeader(version: protocolVersion, cursor: cursor, hasMore: hasMore, authors: authors)
         writer.records(records)
         guard protocolVersion >= 2 else { return Data(writer.bytes) }
-        writer.varint(UInt64(removals.count))
-        for removal in removals {
-            writer.text(removal.kind.rawValue)
-            writer.text(removal.id.rawValue)
-            writer.text(removal.account.rawValue)
-            writer.text(removal.reason.rawValue)
-            writer.texts(removal.owners)
-        }
-        writer.varint(UInt64(ownerChanges.count))
-        for change in ownerChanges {
-            writer.text(change.account.rawValue)
-            writer.zigzag(change.at.rawValue)
-            writer.text(change.by)
-            writer.texts(change.from)
-            writer.texts(change.to)
-        }
+        writer.removals(removals)
+        writer.ownerChanges(ownerChanges)
         return Data(writer.bytes)
     }
 
-    /// Reads a page written by `binaryEncoded()`.
+    /// Reads a page written by `binaryEncoded()`, or by ``RecordPage/binaryEncoded()`` (protocol 3).
     public init(binary data: Data) throws(StateEncodingError) {
         var reader = BinaryReader(bytes: [UInt8](data))
-        guard try reader.byte() == Self.binaryFormatByte else { throw .notBinary }
-        let version = try reader.varint()
-        guard version <= UInt64(Int.max) else { throw .overlong }
-        let cursor = try reader.varint()
-        let hasMore = try reader.byte() == 1
-        var authors: [ReplicaID: String] = [:]
-        for _ in 0..<(try reader.count()) {
-            guard let replica = ReplicaID(rawValue: try reader.text()) else { throw .badReplica }
-            authors[replica] = try reader.text()
+        let (version, cursor, hasMore, authors) = try reader.pageHeader()
+        if version >= 3 {
+            do {
+                self = try RecordPage(binary: data).decoded()
+            } catch let error as StateEncodingError {
+                throw error
+            } catch {
+                throw .badRecord
+            }
+            return
         }
         let records = try reader.records()
         var removals: [Removal] = []
         var ownerChanges: [OwnerChange] = []
         if version >= 2 {
-            for _ in 0..<(try reader.count()) {
-                guard let kind = RecordKind(rawValue: try reader.text()), let id = RecordID(rawValue: try reader.text()),
-                    let account = RecordID(rawValue: try reader.text()), let reason = Removal.Reason(rawValue: try reader.text())
-                else { throw .badRecord }
-                removals.append(Removal(kind: kind, id: id, account: account, reason: reason, owners: try reader.texts()))
-            }
-            for _ in 0..<(try reader.count()) {
-                guard let account = RecordID(rawValue: try reader.text()) else { throw .badRecord }
-                let at = Timestamp(rawValue: try reader.zigzag())
-                ownerChanges.append(OwnerChange(account: account, at: at, by: try reader.text(), from: try reader.texts(), to: try reader.texts()))
-            }
+            removals = try reader.removals()
+            ownerChanges = try reader.ownerChanges()
         }
         guard reader.atEnd else { throw .trailingBytes }
         self.init(
@@ -92,6 +63,43 @@ extension PullPage {
 }
 
 extension BinaryWriter {
+    /// A page's header: `0xB2 protocolVersion cursor hasMore n (replica user) × n`.
+    mutating func pageHeader(version: Int, cursor: UInt64, hasMore: Bool, authors: [ReplicaID: String]) {
+        byte(PullPage.binaryFormatByte)
+        varint(UInt64(max(version, 0)))
+        varint(cursor)
+        byte(hasMore ? 1 : 0)
+        varint(UInt64(authors.count))
+        for (replica, user) in authors.sorted(by: { $0.key < $1.key }) {
+            text(replica.rawValue)
+            text(user)
+        }
+    }
+
+    /// Removals, counted: `m (kind id account reason k owner × k) × m`.
+    mutating func removals(_ removals: [Removal]) {
+        varint(UInt64(removals.count))
+        for removal in removals {
+            text(removal.kind.rawValue)
+            text(removal.id.rawValue)
+            text(removal.account.rawValue)
+            text(removal.reason.rawValue)
+            texts(removal.owners)
+        }
+    }
+
+    /// Owner changes, counted: `c (account at by k from × k  l to × l) × c`.
+    mutating func ownerChanges(_ changes: [OwnerChange]) {
+        varint(UInt64(changes.count))
+        for change in changes {
+            text(change.account.rawValue)
+            zigzag(change.at.rawValue)
+            text(change.by)
+            texts(change.from)
+            texts(change.to)
+        }
+    }
+
     /// Record states, counted: `r (kind id f (name register) × f  0 | 1 existence) × r`.
     mutating func records(_ records: [RecordState]) {
         varint(UInt64(records.count))
@@ -114,6 +122,44 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
+    /// A page's header, as `BinaryWriter.pageHeader` wrote it.
+    mutating func pageHeader() throws(StateEncodingError) -> (version: Int, cursor: UInt64, hasMore: Bool, authors: [ReplicaID: String]) {
+        guard try byte() == PullPage.binaryFormatByte else { throw .notBinary }
+        let version = try varint()
+        guard version <= UInt64(Int.max) else { throw .overlong }
+        let cursor = try varint()
+        let hasMore = try byte() == 1
+        var authors: [ReplicaID: String] = [:]
+        for _ in 0..<(try count()) {
+            guard let replica = ReplicaID(rawValue: try text()) else { throw .badReplica }
+            authors[replica] = try text()
+        }
+        return (Int(version), cursor, hasMore, authors)
+    }
+
+    /// Removals as `BinaryWriter.removals` wrote them.
+    mutating func removals() throws(StateEncodingError) -> [Removal] {
+        var removals: [Removal] = []
+        for _ in 0..<(try count()) {
+            guard let kind = RecordKind(rawValue: try text()), let id = RecordID(rawValue: try text()),
+                let account = RecordID(rawValue: try text()), let reason = Removal.Reason(rawValue: try text())
+            else { throw .badRecord }
+            removals.append(Removal(kind: kind, id: id, account: account, reason: reason, owners: try texts()))
+        }
+        return removals
+    }
+
+    /// Owner changes as `BinaryWriter.ownerChanges` wrote them.
+    mutating func ownerChanges() throws(StateEncodingError) -> [OwnerChange] {
+        var changes: [OwnerChange] = []
+        for _ in 0..<(try count()) {
+            guard let account = RecordID(rawValue: try text()) else { throw .badRecord }
+            let at = Timestamp(rawValue: try zigzag())
+            changes.append(OwnerChange(account: account, at: at, by: try text(), from: try texts(), to: try texts()))
+        }
+        return changes
+    }
+
     /// Record states as `BinaryWriter.records(_:)` wrote them.
     mutating func records() throws(StateEncodingError) -> [RecordState] {
         let count = try count()

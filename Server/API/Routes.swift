@@ -107,15 +107,21 @@ struct Routes {
         // A client that does not name its protocol speaks the first one: it gets no removals.
         let version = Int(try Self.integer(request, "protocol", default: 1, range: 1...UInt64(Int.max)))
         try Self.checkVersion(version)
-        let page = try await service.pull(since: since, limit: Int(limit), for: user, protocolVersion: version)
+        let page = try await service.pullPage(since: since, limit: Int(limit), for: user, protocolVersion: version)
         CrashPoint.afterPullRead.reach()
         metrics.pulled(records: page.records.count)
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])
-        if WireResponseEncoder.accepts(request.headers[.accept], PullPage.binaryMediaType) {
+        let binary = WireResponseEncoder.accepts(request.headers[.accept], PullPage.binaryMediaType)
+        // Protocol 3 sends the stored bytes as they are; earlier clients and JSON get decoded records.
+        if binary, page.protocolVersion >= 3 {
             return try WireResponseEncoder.response(page.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
         }
-        return try WireResponseEncoder().encode(page, from: request, context: context)
+        let decoded = try page.decoded()
+        if binary {
+            return try WireResponseEncoder.response(decoded.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
+        }
+        return try WireResponseEncoder().encode(decoded, from: request, context: context)
     }
 
     /// The current state of named records, for a laptop putting the server's value back.

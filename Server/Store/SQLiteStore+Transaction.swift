@@ -1,23 +1,23 @@
 import Foundation
 import GRDB
 import KAMProtocol
+import KAMSQLite
 
 extension SQLiteStore {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T {
-        try await writer.write { db in try body(SQLiteTransaction(db: db)) }
+        try await writer.write { db in try body(SQLiteTransaction(db: db, numbers: numbers)) }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SyncReads) throws -> T) async throws -> T {
-        try await writer.read { db in try body(SQLiteTransaction(db: db)) }
+        try await writer.read { db in try body(SQLiteTransaction(db: db, numbers: numbers)) }
     }
 }
 
 /// The storage primitives over one open SQLite transaction.
 struct SQLiteTransaction: SyncTransaction {
     let db: Database
-
-    /// The row name of a record's deletion register.
-    static let existenceField = "@existence"
+    /// The numbers the store gives replicas in its record rows.
+    let numbers: ReplicaNumbers
 
     /// A whole number the database holds as a signed 64-bit integer.
     static func stored(_ value: UInt64) throws -> Int64 {
@@ -100,20 +100,22 @@ struct SQLiteTransaction: SyncTransaction {
     // MARK: Records
 
     func record(_ id: RecordID) throws -> StoredRecord? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, created_by FROM records WHERE id = ?"), arguments: [id.rawValue]),
-            let kind = RecordKind(rawValue: row["kind"])
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT kind, state, created_by FROM records WHERE id = ?"), arguments: [id.rawValue])
         else { return nil }
-        var fields: [String: Register<FieldValue>] = [:]
-        var existence = Register<Existence>()
-        for field in try Row.fetchAll(db.cachedStatement(sql: "SELECT field, state FROM field_states WHERE record_id = ?"), arguments: [id.rawValue]) {
-            let name: String = field["field"]
-            if name == Self.existenceField {
-                existence = try StateEncoding.readExistence(field["state"])
-            } else {
-                fields[name] = try StateEncoding.readField(field["state"])
-            }
-        }
-        return StoredRecord(state: RecordState(kind: kind, id: id, fields: fields, existence: existence), createdBy: row["created_by"])
+        return StoredRecord(state: try decode(row, id: id), createdBy: row["created_by"])
+    }
+
+    /// A record row's state; a row this release cannot read is damaged data.
+    func decode(_ row: Row, id: RecordID) throws -> RecordState {
+        guard let kind = RecordKind(rawValue: row["kind"]) else { throw StateEncodingError.badRecord }
+        return try numbers.decode(row["state"], kind: kind, id: id, db)
+    }
+
+    func replicas(numbered wanted: Set<UInt64>) throws -> [UInt64: ReplicaID] {
+        var result: [UInt64: ReplicaID] = [:]
+        for number in wanted { result[number] = try numbers.replica(numbered: number, db) }
+        return result
     }
 
     func kind(of id: RecordID) throws -> RecordKind? {
@@ -124,8 +126,7 @@ struct SQLiteTransaction: SyncTransaction {
     func records(of account: RecordID) throws -> [RecordState] {
         try loadRecords(
             sql: """
-                SELECT fs.record_id, fs.field, fs.state, r.kind FROM record_accounts ra
-                JOIN records r ON r.id = ra.record_id JOIN field_states fs ON fs.record_id = ra.record_id
+                SELECT r.id, r.kind, r.state FROM record_accounts ra JOIN records r ON r.id = ra.record_id
                 WHERE ra.account_id = :account AND ra.record_id != :account ORDER BY ra.record_id
                 """,
             arguments: ["account": account.rawValue])
@@ -178,8 +179,7 @@ struct SQLiteTransaction: SyncTransaction {
         guard any else { return [] }
         return try loadRecords(
             sql: """
-                SELECT fs.record_id, fs.field, fs.state, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id
-                WHERE r.account_id = ? AND r.kind = 'share-record'
+                SELECT r.id, r.kind, r.state FROM records r WHERE r.account_id = ? AND r.kind = 'share-record' ORDER BY r.id
                 """,
             arguments: [account.rawValue])
     }
@@ -196,41 +196,22 @@ struct SQLiteTransaction: SyncTransaction {
             arguments += ["user": user]
         }
         return try loadRecords(
-            sql: "SELECT fs.record_id, fs.field, fs.state, r.kind FROM records r JOIN field_states fs ON fs.record_id = r.id WHERE \(filter) ORDER BY r.id",
+            sql: "SELECT r.id, r.kind, r.state FROM records r WHERE \(filter) ORDER BY r.id",
             arguments: arguments)
     }
 
-    /// The records whose rows `sql` selects (it must yield `record_id`, `field`, `state`, `kind`), in order of first row.
+    /// The records whose rows `sql` selects (it must yield `id`, `kind`, `state`), in its order.
     func loadRecords(sql: String, arguments: StatementArguments) throws -> [RecordState] {
-        var order: [RecordID] = []
-        var states: [RecordID: RecordState] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
-            if states[id] == nil {
-                order.append(id)
-                states[id] = RecordState(kind: kind, id: id)
-            }
-            let name: String = row["field"]
-            let data: Data = row["state"]
-            if name == Self.existenceField {
-                states[id]!.join(RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data)))
-            } else {
-                states[id]!.join(RecordState(kind: kind, id: id, fields: [name: try StateEncoding.readField(data)]))
-            }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        var states: [RecordState] = []
+        while let row = try rows.next() {
+            guard let id = RecordID(rawValue: row["id"]) else { continue }
+            states.append(try decode(row, id: id))
         }
-        return order.map { states[$0]! }
+        return states
     }
 
-    func saveRegister(record: RecordID, field: String?, state: Data, sequence: UInt64) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO field_states (record_id, field, state, seq) VALUES (?, ?, ?, ?)
-                ON CONFLICT (record_id, field) DO UPDATE SET state = excluded.state, seq = excluded.seq
-                """
-        ).execute(arguments: [record.rawValue, field ?? Self.existenceField, state, try Self.stored(sequence)])
-    }
-
-    func saveIndex(_ state: RecordState, createdBy: String) throws {
+    func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
         let index = RecordIndex(state)
         let named = Set(RecordIndex.accounts(of: state))
         let held = Set(try String.fetchAll(
@@ -247,17 +228,17 @@ struct SQLiteTransaction: SyncTransaction {
         try db.cachedStatement(
             sql: """
                 INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
-                                     name, industry, region, owner, tier, stage, share, notes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     name, industry, region, owner, tier, stage, share, notes, state, seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
                     needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
                     region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
-                    share = excluded.share, notes = excluded.notes
+                    share = excluded.share, notes = excluded.notes, state = excluded.state, seq = excluded.seq
                 """
         ).execute(arguments: [
             state.id.rawValue, state.kind.rawValue, index.account?.rawValue, createdBy, index.visible,
             index.needsResolution, state.kind == .account ? index.name : nil, index.industry, index.region,
-            index.owner, index.tier, index.stage, index.share, index.notes,
+            index.owner, index.tier, index.stage, index.share, index.notes, try numbers.encode(state, db), try Self.stored(sequence),
         ])
     }
 
@@ -284,13 +265,13 @@ struct SQLiteTransaction: SyncTransaction {
     }
 
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
-        // Registers and owner changes keep their order among each other.
+        // Records and owner changes keep their order among each other.
         let keys = try Row.fetchAll(
             db,
             sql: """
-                SELECT fs.seq, fs.record_id, fs.field, NULL AS id FROM record_accounts ra JOIN field_states fs ON fs.record_id = ra.record_id
+                SELECT r.seq, r.id AS record_id, NULL AS id FROM record_accounts ra JOIN records r ON r.id = ra.record_id
                 WHERE ra.account_id = :account
-                UNION ALL SELECT seq, NULL, NULL, id FROM owner_changes WHERE account_id = :account
+                UNION ALL SELECT seq, NULL, id FROM owner_changes WHERE account_id = :account
                 ORDER BY 1
                 """,
             arguments: ["account": account.rawValue])
@@ -300,25 +281,16 @@ struct SQLiteTransaction: SyncTransaction {
             if let id = key["id"] as Int64? {
                 try db.execute(sql: "UPDATE owner_changes SET seq = ? WHERE id = ?", arguments: [try Self.stored(next), id])
             } else {
-                try db.execute(
-                    sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
-                    arguments: [try Self.stored(next), key["record_id"] as String, key["field"] as String])
+                try db.execute(sql: "UPDATE records SET seq = ? WHERE id = ?", arguments: [try Self.stored(next), key["record_id"] as String])
             }
         }
         return next
     }
 
     func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64 {
-        let fields = try String.fetchAll(
-            db, sql: "SELECT field FROM field_states WHERE record_id = ? ORDER BY seq", arguments: [record.rawValue])
-        var next = sequence
-        for field in fields {
-            next += 1
-            try db.execute(
-                sql: "UPDATE field_states SET seq = ? WHERE record_id = ? AND field = ?",
-                arguments: [try Self.stored(next), record.rawValue, field])
-        }
-        return next
+        guard try kind(of: record) != nil else { return sequence }
+        try db.execute(sql: "UPDATE records SET seq = ? WHERE id = ?", arguments: [try Self.stored(sequence + 1), record.rawValue])
+        return sequence + 1
     }
 
     func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws {
@@ -431,11 +403,8 @@ struct SQLiteTransaction: SyncTransaction {
         if case .accessRows(let user) = scope { arguments += ["user": user] }
         let rows = try Row.fetchAll(db.cachedStatement(sql: try SQLiteStore.feedQuery(db, scope: scope, gap: gap)), arguments: arguments)
         return rows.compactMap { row in
-            guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { return nil }
-            let field: String = row["field"]
-            return FeedRow(
-                record: id, kind: kind, field: field == Self.existenceField ? nil : field, state: row["state"],
-                sequence: UInt64(row["seq"] as Int64))
+            guard let id = RecordID(rawValue: row["id"]), let kind = RecordKind(rawValue: row["kind"]) else { return nil }
+            return FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: row["state"]), sequence: UInt64(row["seq"] as Int64))
         }
     }
 

@@ -1,17 +1,21 @@
 import Foundation
 import GRDB
 import KAMProtocol
+import KAMSQLite
 import Logging
 
 /// The embedded storage: one SQLite file (WAL) through GRDB.
 ///
-/// Field states are kept one row per (record, field), each with the sequence
-/// number of its last change; a materialised `records` table answers the
-/// office's queries, and `account_access` holds who may see and write what.
+/// A record is one row of `records`: its whole state in ``RecordEncoding``'s
+/// form (replicas numbered once per database, in `replica_numbers`), the
+/// sequence number of its last change, and the columns the office's queries
+/// read. `account_access` holds who may see and write what.
 /// It persists what ``SyncService`` decides.
 public struct SQLiteStore: SyncStorage {
     let writer: any DatabaseWriter
     let logger: Logger
+    /// The numbers this database gives replicas in its record rows.
+    let numbers = ReplicaNumbers()
 
     /// A store over an open database; migrates it to the current schema.
     public init(writer: any DatabaseWriter, logger: Logger) throws {
@@ -54,9 +58,6 @@ public struct SQLiteStore: SyncStorage {
 
     /// The database file's name in the data folder.
     public static let fileName = "kam-server.sqlite"
-
-    /// The name of the row that holds a record's deletion register.
-    static let existenceField = "@existence"
 
     // One encoder and one decoder for every stored value: making them costs more than a small value's coding.
     private static let encoder = WireFormat.encoder()
@@ -199,6 +200,46 @@ extension SQLiteStore {
                     created_at INTEGER NOT NULL,
                     expires_at INTEGER NOT NULL
                 );
+                """)
+        }
+        // One record, one row: a record's field states move into its row in
+        // the compact form, numbered by the database, and the record takes the
+        // sequence number of its newest field state, so every laptop's cursor
+        // stays valid: a record changed above a cursor is sent whole.
+        migrator.registerMigration("v6-record-rows") { db in
+            try db.execute(sql: ReplicaNumbers.createTable + """
+                ALTER TABLE records ADD COLUMN state BLOB NOT NULL DEFAULT x'';
+                ALTER TABLE records ADD COLUMN seq INTEGER;
+                """)
+            let numbers = ReplicaNumbers()
+            let update = try db.makeStatement(sql: "UPDATE records SET state = ?, seq = ? WHERE id = ?")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fs.record_id, fs.field, fs.state, fs.seq, r.kind FROM field_states fs JOIN records r ON r.id = fs.record_id ORDER BY fs.record_id")
+            var current: (state: RecordState, seq: Int64)?
+            func flush() throws {
+                guard let (state, seq) = current else { return }
+                try update.execute(arguments: [try numbers.encode(state, db), seq, state.id.rawValue])
+            }
+            while let row = try rows.next() {
+                guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
+                if current?.state.id != id {
+                    try flush()
+                    current = (RecordState(kind: kind, id: id), 0)
+                }
+                let field: String = row["field"]
+                let data: Data = row["state"]
+                let part = field == "@existence"
+                    ? RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data))
+                    : RecordState(kind: kind, id: id, fields: [field: try StateEncoding.readField(data)])
+                current!.state.join(part)
+                current!.seq = max(current!.seq, row["seq"])
+            }
+            try flush()
+            try db.execute(sql: """
+                DELETE FROM record_accounts WHERE record_id IN (SELECT id FROM records WHERE seq IS NULL);
+                DELETE FROM records WHERE seq IS NULL;
+                CREATE UNIQUE INDEX records_seq ON records(seq);
+                DROP TABLE field_states;
                 """)
         }
         return migrator

@@ -64,20 +64,15 @@ public struct StoredRecord: Sendable, Hashable {
     }
 }
 
-/// One change of the feed: a field's register (or the deletion register when
-/// `field` is `nil`) in its stored binary form, with its sequence number.
+/// One change of the feed: a record, whole, as the store keeps it
+/// (``RecordEncoding``'s bytes, replicas numbered by the store), with the
+/// sequence number of its last change.
 public struct FeedRow: Sendable, Hashable {
-    public var record: RecordID
-    public var kind: RecordKind
-    public var field: String?
-    public var state: Data
+    public var record: EncodedRecord
     public var sequence: UInt64
 
-    public init(record: RecordID, kind: RecordKind, field: String?, state: Data, sequence: UInt64) {
+    public init(record: EncodedRecord, sequence: UInt64) {
         self.record = record
-        self.kind = kind
-        self.field = field
-        self.state = state
         self.sequence = sequence
     }
 }
@@ -134,6 +129,9 @@ public protocol SyncReads {
     /// The user each of `replicas` is registered to (every replica when `nil`).
     func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String]
 
+    /// The replicas these numbers of the store's record bytes stand for; an unknown number is damaged data.
+    func replicas(numbered numbers: Set<UInt64>) throws -> [UInt64: ReplicaID]
+
     /// The record `id` with all its registers, or `nil` if the server never took it.
     func record(_ id: RecordID) throws -> StoredRecord?
     /// The kind the server holds `id` as, or `nil` when it holds no such record.
@@ -189,23 +187,18 @@ public protocol SyncTransaction: SyncReads {
     /// Notes that `replica` synced at `at`.
     func markSeen(_ replica: ReplicaID, at: Int64) throws
 
-    /// Stores one register (the deletion register when `field` is `nil`) with
-    /// a new sequence number.
-    func saveRegister(record: RecordID, field: String?, state: Data, sequence: UInt64) throws
-    /// Refreshes the rows the office's queries and the feed's scope read,
-    /// derived from the merged state: the record's index row and the
-    /// accounts it names.
-    func saveIndex(_ state: RecordState, createdBy: String) throws
+    /// Stores a record's merged state, whole, as the feed's change `sequence`,
+    /// with the rows the office's queries and the feed's scope read, derived
+    /// from it: the record's index columns and the accounts it names.
+    func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws
     /// Gives `user` access to `account`.
     func grantAccess(_ user: String, to account: RecordID) throws
     /// Takes `user`'s access to `account` away.
     func revokeAccess(_ user: String, to account: RecordID) throws
-    /// Gives every register of `account` and of the records naming it, and
-    /// every owner change of it, a new sequence number above `sequence`, in
-    /// their old order; returns the last one.
+    /// Gives `account`, every record naming it and every owner change of it a
+    /// new sequence number above `sequence`, in their old order; returns the last one.
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64
-    /// Gives every register of `record` a new sequence number above
-    /// `sequence`, in their old order; returns the last one.
+    /// Gives `record` a new sequence number above `sequence`; returns it.
     func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64
     /// Adds a removal for `user` to the feed.
     func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws

@@ -129,19 +129,14 @@ struct PushMerge {
             let base = before?.state ?? RecordState(kind: pushed.kind, id: pushed.id)
             let merged = base.joined(with: pushed)
             guard merged != base else { continue }
-            for name in pushed.fields.keys.sorted() where merged[name] != base[name] {
-                sequence += 1
-                try tx.saveRegister(record: pushed.id, field: name, state: StateEncoding.encode(merged[name]), sequence: sequence)
+            for name in pushed.fields.keys where merged[name] != base[name] {
                 outcome.changed += 1
                 if merged[name].isConflicted && !base[name].isConflicted { outcome.acknowledgement.conflicts += 1 }
             }
-            if merged.existence != base.existence {
-                sequence += 1
-                try tx.saveRegister(record: pushed.id, field: nil, state: StateEncoding.encode(merged.existence), sequence: sequence)
-                outcome.changed += 1
-            }
+            if merged.existence != base.existence { outcome.changed += 1 }
             let createdBy = before?.createdBy ?? user.name
-            try tx.saveIndex(merged, createdBy: createdBy)
+            sequence += 1
+            try tx.saveRecord(merged, createdBy: createdBy, sequence: sequence)
             let access = AccessChanges(tx: tx)
             if merged.kind == .account {
                 sequence = try access.account(merged, before: before?.state, createdBy: createdBy, by: user.name, sequence: sequence)

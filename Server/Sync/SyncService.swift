@@ -18,7 +18,7 @@ public struct SyncService: Sendable {
 
     /// The bounds the service keeps every request within.
     public struct Limits: Sendable, Hashable {
-        /// The largest pull page, in field states.
+        /// The largest pull page, in changes: records, removals and owner changes.
         public var pullPage: Int
 
         public static let defaultPullPage = 10_000
@@ -137,17 +137,27 @@ public struct SyncService: Sendable {
     // MARK: Pull
 
     /// The changes above `since` that `user` may see, at most `limit` of
-    /// them: field states and, from protocol 2 on, removals and owner changes.
+    /// them, with every record decoded: for clients of protocol 1 and 2, and JSON.
     public func pull(
         since: UInt64, limit: Int, for user: User, protocolVersion: Int = KAMProtocolVersion.current
     ) async throws -> PullPage {
+        try await pullPage(since: since, limit: limit, for: user, protocolVersion: protocolVersion).decoded()
+    }
+
+    /// The changes above `since` that `user` may see, at most `limit` of
+    /// them: whole records as the store keeps them and, from protocol 2 on,
+    /// removals and owner changes. No record is decoded: the page names the
+    /// replicas its records' numbers stand for.
+    public func pullPage(
+        since: UInt64, limit: Int, for user: User, protocolVersion: Int = KAMProtocolVersion.current
+    ) async throws -> RecordPage {
         let limit = min(max(limit, 1), limits.pullPage)
         let version = min(protocolVersion, KAMProtocolVersion.current)
         return try await storage.read { tx in
             let current = try tx.sequence()
             guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
             let scope = AccessRule.scope(of: user)
-            var changes = try tx.feed(since: since, limit: limit + 1, scope: scope, gap: current - since).map(FeedChange.register)
+            var changes = try tx.feed(since: since, limit: limit + 1, scope: scope, gap: current - since).map(FeedChange.record)
             if version >= 2 {
                 if scope != .everything {
                     changes += try tx.removals(since: since, limit: limit + 1, user: user.name).map { FeedChange.removal($0.sequence, $0.change) }
@@ -159,40 +169,27 @@ public struct SyncService: Sendable {
             let page = changes.prefix(limit)
             // A record both removed and sent in one page is whichever came last:
             // gaining it again re-sends all of it after the removal.
-            var lastRegister: [RecordID: UInt64] = [:]
+            var lastRecord: [RecordID: UInt64] = [:]
             var lastRemoval: [RecordID: UInt64] = [:]
             for change in page {
                 switch change {
-                case .register(let row): lastRegister[row.record] = row.sequence
+                case .record(let row): lastRecord[row.record.id] = row.sequence
                 case .removal(let sequence, let removal): lastRemoval[removal.id] = sequence
                 case .owner: break
                 }
             }
-            var order: [RecordID] = []
-            var states: [RecordID: RecordState] = [:]
+            var records: [EncodedRecord] = []
             var removals: [Removal] = []
             var ownerChanges: [OwnerChange] = []
-            var replicas: Set<ReplicaID> = []
+            var numbers: Set<UInt64> = []
             for change in page {
                 switch change {
-                case .register(let row):
-                    if let removed = lastRemoval[row.record], removed > row.sequence { continue }
-                    let delta: RecordState
-                    if let field = row.field {
-                        let register = try StateEncoding.readField(row.state)
-                        replicas.formUnion(register.siblings.map(\.dot.replica))
-                        delta = RecordState(kind: row.kind, id: row.record, fields: [field: register])
-                    } else {
-                        let register = try StateEncoding.readExistence(row.state)
-                        replicas.formUnion(register.siblings.map(\.dot.replica))
-                        delta = RecordState(kind: row.kind, id: row.record, fields: [:], existence: register)
-                    }
-                    if let earlier = states[row.record] { states[row.record] = earlier.joined(with: delta) } else {
-                        order.append(row.record)
-                        states[row.record] = delta
-                    }
+                case .record(let row):
+                    if let removed = lastRemoval[row.record.id], removed > row.sequence { continue }
+                    numbers.formUnion(try RecordEncoding.replicaNumbers(in: row.record.bytes, kind: row.record.kind))
+                    records.append(row.record)
                 case .removal(let sequence, let removal):
-                    guard sequence == lastRemoval[removal.id], lastRegister[removal.id].map({ $0 < sequence }) ?? true else { continue }
+                    guard sequence == lastRemoval[removal.id], lastRecord[removal.id].map({ $0 < sequence }) ?? true else { continue }
                     // Seen again since (regained later in the feed, past this page): all of it comes then.
                     if try AccessRule.maySee(user, accounts: tx.accountsNamed(by: removal.id), tx) { continue }
                     removals.append(removal)
@@ -200,8 +197,9 @@ public struct SyncService: Sendable {
                     ownerChanges.append(change)
                 }
             }
-            return PullPage(
-                records: order.map { states[$0]! }, authors: try tx.replicaUsers(replicas),
+            let replicas = try tx.replicas(numbered: numbers)
+            return RecordPage(
+                records: records, replicas: replicas, authors: try tx.replicaUsers(Set(replicas.values)),
                 cursor: hasMore ? page.last!.sequence : current, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
                 protocolVersion: version)
         }
@@ -290,13 +288,13 @@ public struct SyncService: Sendable {
 
 /// One change of the feed as a pull page is assembled.
 enum FeedChange {
-    case register(FeedRow)
+    case record(FeedRow)
     case removal(UInt64, Removal)
     case owner(UInt64, OwnerChange)
 
     var sequence: UInt64 {
         switch self {
-        case .register(let row): row.sequence
+        case .record(let row): row.sequence
         case .removal(let sequence, _), .owner(let sequence, _): sequence
         }
     }

@@ -59,7 +59,7 @@ struct SyncServiceTests {
             more = page.hasMore
             pages += 1
         }
-        #expect(pages == 15)  // 80 field states and 20 owner changes (each account's first owner), 7 a page
+        #expect(pages == 6)  // 20 records and 20 owner changes (each account's first owner), 7 a page
         for id in ids { #expect(office.states[id] == li.states[id]) }
     }
 
