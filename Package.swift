@@ -146,6 +146,7 @@ let package = Package(
             name: "KAMServerTests",
             dependencies: [
                 "KAMServer",
+                "KAMSQLite",
                 "KAMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

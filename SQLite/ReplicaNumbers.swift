@@ -5,6 +5,10 @@ import KAMProtocol
 /// The numbers a SQLite store gives the replicas its records name, kept in
 /// the table `replica_numbers` and remembered in memory once committed.
 ///
+/// Only the store's own connection gives numbers (SQLite has one writer at a
+/// time), so a number read from the table is committed unless this instance
+/// gave it in a transaction that has not ended yet.
+///
 /// A record row holds these numbers instead of replica ids
 /// (``RecordEncoding``). A number, once given, names its replica for the
 /// life of the database; numbers mean nothing outside it.
@@ -36,13 +40,12 @@ public final class ReplicaNumbers: @unchecked Sendable {
         }
         try db.cachedStatement(sql: "INSERT INTO replica_numbers (replica) VALUES (?)").execute(arguments: [replica.rawValue])
         let number = db.lastInsertedRowID
-        // Remembered only once the number is committed: a rolled-back number may be given to another replica.
+        // Not remembered until read again once its transaction has ended: a
+        // number given inside a savepoint that rolled back may be given to
+        // another replica in the same transaction, which still commits.
         lock.withLock { _ = uncommitted.insert(number) }
         db.afterNextTransaction(
-            onCommit: { [self] _ in
-                lock.withLock { _ = uncommitted.remove(number) }
-                remember(replica, number)
-            },
+            onCommit: { [self] _ in lock.withLock { _ = uncommitted.remove(number) } },
             onRollback: { [self] _ in lock.withLock { _ = uncommitted.remove(number) } })
         return UInt64(number)
     }
