@@ -127,10 +127,12 @@ extension ReplicaStore {
                     share = excluded.share, notes = excluded.notes, state = excluded.state
                 """
         ).execute(arguments: [
-            state.id.rawValue, state.kind.rawValue, index.account?.rawValue, index.visible, index.needsResolution,
-            index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share, index.notes,
-            try numbers.encode(state, outside: columnValues(index), db),
+            // An account's own id is no account it belongs to: left out, it costs no index entry.
+            state.id.rawValue, state.kind.rawValue, state.kind == .account ? nil : index.account?.rawValue, index.visible,
+            index.needsResolution, index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share,
+            index.notes, try numbers.encode(state, outside: columnValues(index), db),
         ])
+        if state.kind == .account { try takeWaitingOwnerChanges(of: state.id, db) }
     }
 
     /// Recomputes an account's review flags from its state and its share records.

@@ -208,29 +208,49 @@ extension ReplicaStore {
         }
     }
 
-    /// Keeps owner changes for the accounts' history (a change sent twice is kept once).
+    /// Keeps owner changes for the accounts' history (a change sent twice is
+    /// kept once): in the account's row, or waiting for the account when it
+    /// is not on this laptop yet.
     static func store(_ changes: [OwnerChange], _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO owner_changes (account_id, at, by_user, from_owners, to_owners) VALUES (?, ?, ?, ?, ?)")
+        var order: [RecordID] = []
+        var byAccount: [RecordID: [OwnerChange]] = [:]
         for change in changes {
-            try statement.execute(arguments: [
-                change.account.rawValue, change.at.rawValue, change.by, String(decoding: try encode(change.from), as: UTF8.self),
-                String(decoding: try encode(change.to), as: UTF8.self),
-            ])
+            if byAccount[change.account] == nil { order.append(change.account) }
+            byAccount[change.account, default: []].append(change)
         }
+        for account in order {
+            var history = try ownerChanges(of: account, db)
+            let before = history.count
+            for change in byAccount[account]! where !history.contains(change) { history.append(change) }
+            guard history.count > before else { continue }
+            let data = OwnerChange.encodeHistory(history)
+            try db.cachedStatement(sql: "UPDATE records SET owners = ? WHERE id = ? AND kind = 'account'").execute(arguments: [data, account.rawValue])
+            if db.changesCount == 0 {
+                try db.cachedStatement(
+                    sql: "INSERT INTO owner_changes_waiting (account_id, changes) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET changes = excluded.changes"
+                ).execute(arguments: [account.rawValue, data])
+            }
+        }
+    }
+
+    /// Moves the owner changes that came before `account` into its row.
+    static func takeWaitingOwnerChanges(of account: RecordID, _ db: Database) throws {
+        guard let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT changes FROM owner_changes_waiting WHERE account_id = ?"), arguments: [account.rawValue])
+        else { return }
+        try db.cachedStatement(sql: "UPDATE records SET owners = ? WHERE id = ?").execute(arguments: [data, account.rawValue])
+        try db.cachedStatement(sql: "DELETE FROM owner_changes_waiting WHERE account_id = ?").execute(arguments: [account.rawValue])
     }
 
     /// The owner changes of `account`, in the order they arrived.
     static func ownerChanges(of account: RecordID, _ db: Database) throws -> [OwnerChange] {
-        try Row.fetchAll(
-            db, sql: "SELECT at, by_user, from_owners, to_owners FROM owner_changes WHERE account_id = ? ORDER BY rowid",
-            arguments: [account.rawValue]
-        ).map { row in
-            OwnerChange(
-                account: account, at: Timestamp(rawValue: row["at"]), by: row["by_user"],
-                from: (try? decode([String].self, Data((row["from_owners"] as String).utf8))) ?? [],
-                to: (try? decode([String].self, Data((row["to_owners"] as String).utf8))) ?? [])
-        }
+        let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT owners FROM records WHERE id = ? AND kind = 'account' AND owners IS NOT NULL"),
+            arguments: [account.rawValue])
+            ?? Data.fetchOne(
+                db.cachedStatement(sql: "SELECT changes FROM owner_changes_waiting WHERE account_id = ?"), arguments: [account.rawValue])
+        guard let data else { return [] }
+        return try OwnerChange.decodeHistory(data, account: account)
     }
 
     // MARK: Putting the server's value back

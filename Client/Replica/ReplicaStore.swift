@@ -175,10 +175,20 @@ public struct ReplicaStore: Sendable {
         }
         // One record, one row: the field states move into their record's row
         // in the compact form, with replicas numbered once per file, and what
-        // is pending moves to a table of its own.
+        // is pending moves to a table of its own. An account's owner history
+        // moves into its row too (changes that come before their account wait
+        // in `owner_changes_waiting`), an account names no account of its own
+        // in `account_id`, and only accounts are indexed by stage.
         migrator.registerMigration("v5-record-rows") { db in
             try db.execute(sql: ReplicaNumbers.createTable + """
                 ALTER TABLE records ADD COLUMN state BLOB NOT NULL DEFAULT x'';
+                ALTER TABLE records ADD COLUMN owners BLOB;
+                CREATE TABLE owner_changes_waiting (
+                    account_id TEXT PRIMARY KEY,
+                    changes BLOB NOT NULL
+                ) WITHOUT ROWID;
+                DROP INDEX records_kind_stage;
+                CREATE INDEX records_stage ON records(stage) WHERE kind = 'account';
                 CREATE TABLE pending (
                     record_id TEXT NOT NULL,
                     field TEXT NOT NULL,
@@ -209,6 +219,17 @@ public struct ReplicaStore: Sendable {
                 DELETE FROM records WHERE state = x'';
                 DROP TABLE field_states;
                 """)
+            let owners = try Row.fetchCursor(db, sql: "SELECT account_id, at, by_user, from_owners, to_owners FROM owner_changes ORDER BY rowid")
+            var changes: [OwnerChange] = []
+            while let row = try owners.next() {
+                guard let account = RecordID(rawValue: row["account_id"]) else { continue }
+                changes.append(OwnerChange(
+                    account: account, at: Timestamp(rawValue: row["at"]), by: row["by_user"],
+                    from: (try? decode([String].self, Data((row["from_owners"] as String).utf8))) ?? [],
+                    to: (try? decode([String].self, Data((row["to_owners"] as String).utf8))) ?? []))
+            }
+            try store(changes, db)
+            try db.execute(sql: "DROP TABLE owner_changes")
         }
         return migrator
     }

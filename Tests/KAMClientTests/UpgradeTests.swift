@@ -62,6 +62,13 @@ struct UpgradeTests {
         let (boss, a) = (replicas["boss"]!, replicas["a"]!)
         let laptops = replicas
         #expect(try a.refusals().map(\.code) == ["owner-change"])
+        // A release that kept owner history (from the territories on) keeps it.
+        if release != "release-6caec4e" {
+            for replica in [boss, a] {
+                let history = try replica.account(huawei.rawValue).ownerChanges
+                #expect(history.map(\.to) == [["a"]] && history.map(\.by) == ["boss"] && history.map(\.from) == [[]])
+            }
+        }
 
         // The server: its users and their tokens, and access by the current rule.
         let service = SyncService(
