@@ -51,7 +51,7 @@ extension ReplicaStore {
     }
 
     /// The columns a record is read from: its state, and the values the row keeps beside it.
-    static let stateColumns = "kind, state, name, industry, region, owner, tier, stage, share, notes"
+    static let stateColumns = "kind, state, account_id, name, industry, region, owner, tier, stage, share, notes"
 
     /// A stored row's record; a row this release cannot read is damaged data.
     private static func decode(_ row: Row, id: RecordID, numbers: ReplicaNumbers, _ db: Database) throws -> RecordState {
@@ -61,6 +61,7 @@ extension ReplicaStore {
             if let text = row[name] as String? { outside[name] = .text(text) }
         }
         if let notes = outside["notes"] { outside["note"] = notes }
+        if let account = row["account_id"] as String? { outside["account"] = .text(account) }
         if let share = row["share"] as Int64? { outside["share"] = .integer(share) }
         return try numbers.decode(row["state"], kind: kind, id: id, outside: outside, db)
     }
@@ -75,6 +76,7 @@ extension ReplicaStore {
         ]
         for (name, text) in texts { if let text { values[name] = .text(text) } }
         if let share = index.share { values["share"] = .integer(share) }
+        if index.kind != .account, let account = index.account { values["account"] = .text(account.rawValue) }
         return values
     }
 

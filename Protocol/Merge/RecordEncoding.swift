@@ -22,6 +22,10 @@ import Foundation
 ///   0  s (sibling × s) v (replica counter) × v      general form
 ///   1+t sibling-without-its-tag                      one sibling, context its dot
 ///   4   sibling-without-value                        the same, its value kept outside
+///   5+t value                                        one sibling of the previous sibling's
+///                                                    edit (same replica and time), next counter
+///   9+t Δcounter value                               the same with another counter
+///                                                    (t = 3, i.e. 8 and 12: value outside)
 /// sibling: replica Δcounter Δtime value
 /// ```
 ///
@@ -125,6 +129,7 @@ public enum RecordEncoding {
         var registers = (mask & ((1 << UInt64(fieldCount + 1)) - 1)).nonzeroBitCount
         if mask & (1 << UInt64(fieldCount + 1)) != 0 { registers += try reader.texts().count }
         var numbers: [UInt64] = []
+        var hasPrevious = false
         func vector() throws {
             for _ in 0..<(try reader.count()) {
                 numbers.append(try reader.varint())
@@ -143,11 +148,19 @@ public enum RecordEncoding {
         for index in 0..<registers {
             let existence = index == 0 && mask & 1 != 0
             let tag = try reader.byte()
+            if tag >= nextTag {
+                // The previous sibling's replica: already listed.
+                guard hasPrevious, tag < sameEditTag + 4 else { throw StateEncodingError.badRecord }
+                if tag >= sameEditTag { _ = try reader.zigzag() }
+                try value(tag: tag - (tag >= sameEditTag ? sameEditTag : nextTag), existence: existence)
+                continue
+            }
             let siblings = tag == 0 ? try reader.count() : 1
             for _ in 0..<siblings {
                 numbers.append(try reader.varint())
                 _ = try reader.zigzag()
                 _ = try reader.zigzag()
+                hasPrevious = true
                 try value(tag: tag == 0 ? try reader.byte() : tag - 1, existence: existence)
             }
             if tag == 0 { try vector() }
@@ -156,11 +169,23 @@ public enum RecordEncoding {
         return numbers
     }
 
-    /// The counter and time of the sibling written before, which the next one is written against.
+    /// The sibling written before, which the next one is written against.
     private struct Previous {
+        var replica: ReplicaID?
         var counter: UInt64 = 0
         var time: Int64 = 0
+
+        /// Whether `sibling` is a write of the same edit: same replica, same time.
+        func sameEdit<Value>(_ sibling: Sibling<Value>) -> Bool {
+            replica == sibling.dot.replica && sibling.at.rawValue == time
+        }
     }
+
+    /// The register tag of a one-sibling register written by the previous
+    /// sibling's edit with the next counter, plus its value's tag (8: the value kept outside).
+    static let nextTag: UInt8 = 5
+    /// The same for a write of that edit with another counter: the difference follows (12: value outside).
+    static let sameEditTag: UInt8 = 9
 
     private static func write<Value: RecordValueCoding>(
         _ register: Register<Value>, outside: Value? = nil, previous: inout Previous, number: (ReplicaID) throws -> UInt64,
@@ -170,8 +195,17 @@ public enum RecordEncoding {
             // The one-sibling form: the value's tag rides on the register's, or the value is kept outside.
             let sibling = register.siblings[0]
             let kept = sibling.value == outside
-            writer.byte(kept ? outsideTag : 1 + sibling.value.tag)
-            try self.sibling(sibling, previous: &previous, number: number, into: &writer)
+            if previous.sameEdit(sibling) {
+                // Another write of the same edit: the tag says it, and the counter's difference unless it is the next one.
+                let next = previous.counter < Dot.maximumCounter && sibling.dot.counter == previous.counter + 1
+                let base = next ? nextTag : sameEditTag
+                writer.byte(base + (kept ? 3 : sibling.value.tag))
+                if !next { writer.zigzag(Int64(bitPattern: sibling.dot.counter &- previous.counter)) }
+                previous.counter = sibling.dot.counter
+            } else {
+                writer.byte(kept ? outsideTag : 1 + sibling.value.tag)
+                try self.sibling(sibling, previous: &previous, number: number, into: &writer)
+            }
             if !kept { try sibling.value.writeBody(into: &writer, number: number) }
             return
         }
@@ -191,7 +225,7 @@ public enum RecordEncoding {
         writer.varint(try number(sibling.dot.replica))
         writer.zigzag(Int64(bitPattern: sibling.dot.counter &- previous.counter))
         writer.zigzag(sibling.at.rawValue &- previous.time)
-        previous = Previous(counter: sibling.dot.counter, time: sibling.at.rawValue)
+        previous = Previous(replica: sibling.dot.replica, counter: sibling.dot.counter, time: sibling.at.rawValue)
     }
 
     fileprivate static func vector(_ vector: VersionVector, number: (ReplicaID) throws -> UInt64, into writer: inout BinaryWriter) rethrows {
@@ -211,13 +245,26 @@ public enum RecordEncoding {
     ) throws -> Register<Value> {
         let tag = try reader.byte()
         if tag > 0 {
-            let dot = try readSibling(from: &reader, previous: &previous, replica: replica)
+            let dot: (dot: Dot, at: Timestamp)
+            let base: UInt8
+            if tag >= nextTag {
+                guard tag < sameEditTag + 4, let who = previous.replica else { throw StateEncodingError.badRecord }
+                base = tag >= sameEditTag ? sameEditTag : nextTag
+                let counter = base == nextTag ? previous.counter &+ 1 : previous.counter &+ UInt64(bitPattern: try reader.zigzag())
+                guard counter > 0 else { throw StateEncodingError.zeroCounter }
+                guard counter <= Dot.maximumCounter else { throw StateEncodingError.counterOutOfRange }
+                previous.counter = counter
+                dot = (Dot(replica: who, counter: counter), Timestamp(rawValue: previous.time))
+            } else {
+                base = 1
+                dot = try readSibling(from: &reader, previous: &previous, replica: replica)
+            }
             let value: Value
-            if tag == outsideTag {
+            if tag - base == 3 {
                 guard let outside else { throw StateEncodingError.badRecord }
                 value = outside
             } else {
-                value = try Value.readBody(tag: tag - 1, from: &reader, replica: replica)
+                value = try Value.readBody(tag: tag - base, from: &reader, replica: replica)
             }
             return try checked([Sibling(dot: dot.dot, value: value, at: dot.at)], context: VersionVector(dot.dot))
         }
@@ -248,7 +295,7 @@ public enum RecordEncoding {
         guard counter > 0 else { throw StateEncodingError.zeroCounter }
         guard counter <= Dot.maximumCounter else { throw StateEncodingError.counterOutOfRange }
         let time = previous.time &+ (try reader.zigzag())
-        previous = Previous(counter: counter, time: time)
+        previous = Previous(replica: who, counter: counter, time: time)
         return (Dot(replica: who, counter: counter), Timestamp(rawValue: time))
     }
 

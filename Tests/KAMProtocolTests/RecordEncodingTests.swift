@@ -111,8 +111,21 @@ struct RecordEncodingTests {
             default: total + 1
             }
         }
-        // Per field: its tag, replica and two differences; the first sibling spells its counter and time.
-        #expect(bytes.count <= valueBytes + 4 * values.count + 2 + 3 + 6)
+        // The first field spells its replica, counter and time; each other write of the edit is its tag and a
+        // one-byte counter difference (the writes above went in name order, not the schema's).
+        // Format byte and a two-byte field mask; the first field's replica, counter (3 bytes) and time (6 bytes).
+        let fixed = 1 + 2 + 1 + 3 + 6
+        #expect(bytes.count <= valueBytes + 2 * values.count + fixed)
+        // Written in schema order, as kam creates a record, each next field is one tag byte beside its value.
+        var ordered = RecordState(kind: .account, id: state.id)
+        for spec in Account.schema.fields { if let value = values[spec.name] { ordered.write(spec.name, value, clock: &clock, at: at) } }
+        let orderedBytes = numbering.encode(ordered)
+        #expect(orderedBytes.count <= valueBytes + values.count + fixed)
+        #expect(try numbering.decode(orderedBytes, like: ordered) == ordered)
+        // A write of another edit (another time) spells its dot again, as a difference.
+        var later = state
+        later.write("notes", .text("met the buyer again"), clock: &clock, at: Timestamp(rawValue: at.rawValue + 60_000))
+        #expect(try numbering.decode(numbering.encode(later), like: later) == later)
         #expect(try numbering.decode(bytes, like: state) == state)
     }
 
