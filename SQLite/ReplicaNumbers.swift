@@ -64,14 +64,27 @@ public final class ReplicaNumbers: @unchecked Sendable {
 
     /// A record's stored bytes, leaving out the values its row keeps in `outside` (see ``RecordEncoding``).
     public func encode(_ state: RecordState, outside: [String: FieldValue] = [:], _ db: Database) throws -> Data {
-        try RecordEncoding.encode(state, outside: outside) { try number(of: $0, db) }
+        // A record mostly names one replica: the last answer saves hashing its id again.
+        var last: (replica: ReplicaID, number: UInt64)?
+        return try RecordEncoding.encode(state, outside: outside) { replica in
+            if let last, last.replica == replica { return last.number }
+            let number = try number(of: replica, db)
+            last = (replica, number)
+            return number
+        }
     }
 
     /// A record from its stored bytes and the values its row keeps beside them.
     public func decode(
         _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], _ db: Database
     ) throws -> RecordState {
-        try RecordEncoding.decode(data, kind: kind, id: id, outside: outside) { try replica(numbered: $0, db) }
+        var last: (number: UInt64, replica: ReplicaID)?
+        return try RecordEncoding.decode(data, kind: kind, id: id, outside: outside) { number in
+            if let last, last.number == number { return last.replica }
+            let replica = try replica(numbered: number, db)
+            last = (number, replica)
+            return replica
+        }
     }
 
     private func remember(_ replica: ReplicaID, _ number: Int64) {

@@ -38,6 +38,11 @@ public enum FieldType: Hashable, Sendable {
         case (.text(let limit, let multiline), .text(let string)):
             // Bytes first: counting characters of a huge string is the expensive part.
             guard string.utf8.count <= 4 * limit else { throw .textTooLarge(field: name, bytes: 4 * limit) }
+            if string.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                // Printable ASCII: a character per byte and no control character, so no Unicode tables to ask.
+                guard string.utf8.count <= limit else { throw .textTooLong(field: name, limit: limit) }
+                return
+            }
             guard string.count <= limit else { throw .textTooLong(field: name, limit: limit) }
             guard !string.unicodeScalars.contains(where: { Self.isRefusedControl($0, multiline: multiline) }) else {
                 throw .controlCharacter(field: name, multiline: multiline)
@@ -66,7 +71,8 @@ public enum FieldType: Hashable, Sendable {
     /// Whether `scalar` is a control character text may not hold: every C0
     /// and C1 control and DEL, but newline and tab in multiline text.
     static func isRefusedControl(_ scalar: Unicode.Scalar, multiline: Bool) -> Bool {
-        guard scalar.properties.generalCategory == .control else { return false }
+        // Unicode's control characters (general category Cc) are exactly U+0000–U+001F and U+007F–U+009F.
+        guard scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) else { return false }
         return !(multiline && (scalar == "\n" || scalar == "\t"))
     }
 

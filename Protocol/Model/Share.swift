@@ -75,6 +75,8 @@ public struct Share: Hashable, Comparable, Sendable, Codable, CustomStringConver
 
 extension String {
     func trimmingSpaces() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        // Printable ASCII at both ends is no space: nothing to trim, and no characters to walk.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
+        return String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }

@@ -40,6 +40,19 @@ struct DomainValueTests {
         }
     }
 
+    @Test("Unicode's control characters are exactly U+0000–U+001F and U+007F–U+009F, as the text check assumes")
+    func controlCharacters() {
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect((scalar.properties.generalCategory == .control) == (value < 0x20 || (0x7F...0x9F).contains(value)), "U+\(String(value, radix: 16))")
+        }
+        let spec = FieldType.text(maxLength: 10)
+        #expect(throws: DomainError.self) { try spec.check(.text("a\u{85}b"), field: "name") }
+        #expect(throws: DomainError.self) { try spec.check(.text("a\u{7F}b"), field: "name") }
+        #expect(throws: DomainError.self) { try spec.check(.text("abcdefghijk"), field: "name") }
+        #expect(throws: Never.self) { try spec.check(.text("华为 \u{A0}a"), field: "name") }
+    }
+
     @Test("typed shares", arguments: [("35", 3_500), ("37.5", 3_750), ("80 %", 8_000), ("0", 0), ("100", 10_000), ("12.345", 1_235)])
     func shareParsing(text: String, basisPoints: Int) throws {
         #expect(try Share(parsing: text).basisPoints == basisPoints)
