@@ -74,9 +74,11 @@ extension ReplicaStore {
             ("name", index.name), ("industry", index.industry), ("region", index.region), ("owner", index.owner), ("tier", index.tier),
             ("stage", index.stage), ("notes", index.notes), ("note", index.notes),
         ]
-        for (name, text) in texts { if let text { values[name] = .text(text) } }
+        // SQLite text columns end at a NUL: such a value stays in the record's bytes.
+        for (name, text) in texts { if let text, !text.utf8.contains(0) { values[name] = .text(text) } }
         if let share = index.share { values["share"] = .integer(share) }
         if index.kind != .account, let account = index.account { values["account"] = .text(account.rawValue) }
+        // Only values the columns hold verbatim: a column that changed a value (trimmed it, say) would change the record.
         return values
     }
 

@@ -217,6 +217,7 @@ public struct ReplicaStore: Sendable {
             if let state = current { try storeRow(db, state, numbers: numbers) }
             try db.execute(sql: """
                 DELETE FROM records WHERE state = x'';
+                DELETE FROM pending WHERE record_id NOT IN (SELECT id FROM records);
                 DROP TABLE field_states;
                 """)
             let owners = try Row.fetchCursor(db, sql: "SELECT account_id, at, by_user, from_owners, to_owners FROM owner_changes ORDER BY rowid")

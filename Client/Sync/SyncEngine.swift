@@ -242,9 +242,10 @@ public struct SyncEngine: Sendable {
     }
 
     /// The protocol a pull asks for: 3 (whole records in the server's stored
-    /// form) once the server has said it speaks it, in its registration or a
-    /// push's answer; 2 before, which every server since the territories speaks.
-    static func pullProtocol(_ settings: ReplicaSettings) -> Int {
+    /// form) once the server has said it speaks it (its registration, a
+    /// push's answer, or a pull answer's `KAM-Protocol` header); 2 before,
+    /// which every server since the territories speaks.
+    public static func pullProtocol(_ settings: ReplicaSettings) -> Int {
         settings.serverProtocol >= 3 ? KAMProtocolVersion.current : min(KAMProtocolVersion.current, 2)
     }
 
@@ -255,6 +256,10 @@ public struct SyncEngine: Sendable {
             body: Optional<PushRequest>.none,
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
+            // A server that says it speaks a newer protocol is asked in it from the next sync on.
+            if let advertised = result.headers["kam-protocol"].flatMap(Int.init), advertised > settings.serverProtocol {
+                try store.noteServerProtocol(min(advertised, KAMProtocolVersion.current))
+            }
             let page: PullPage
             if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true {
                 do { page = try PullPage(binary: result.body) } catch StateEncodingError.badRecord {

@@ -13,8 +13,8 @@ import Foundation
 /// ```
 /// 0xB2                                     format 2
 /// mask                                     varint: bit 0 the deletion register,
-///                                          bit i+1 the kind's i-th field,
-///                                          bit n+1 (n fields) more fields by name
+///                                          bit 1 fields outside the schema, by name,
+///                                          bit i+2 the kind's i-th field
 /// [k (name) × k]                           those other fields' names, sorted
 /// register × (bits set)                    deletion, schema order, then by name
 ///
@@ -64,12 +64,12 @@ public enum RecordEncoding {
         var others: [String] = []
         var known = 0
         for (index, spec) in schema.enumerated() where state.fields[spec.name] != nil {
-            mask |= 1 << UInt64(index + 1)
+            mask |= 1 << UInt64(index + 2)
             known += 1
         }
         if known < state.fields.count {
             others = state.fields.keys.filter { name in !schema.contains { $0.name == name } }.sorted()
-            mask |= 1 << UInt64(schema.count + 1)
+            mask |= byNameBit
         }
         writer.byte(formatByte)
         writer.varint(mask)
@@ -92,9 +92,10 @@ public enum RecordEncoding {
         guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary }
         let schema = kind.schema.fields
         let mask = try reader.varint()
+        // A field past the end of this release's schema (a newer kam's) is an error, never another field.
         guard mask >> UInt64(schema.count + 2) == 0 else { throw StateEncodingError.badRecord }
         var others: [String] = []
-        if mask & (1 << UInt64(schema.count + 1)) != 0 {
+        if mask & byNameBit != 0 {
             others = try reader.texts()
             guard !others.isEmpty, others == others.sorted(), Set(others).count == others.count,
                 !others.contains(where: { name in schema.contains { $0.name == name } })
@@ -105,7 +106,7 @@ public enum RecordEncoding {
         if mask & 1 != 0 { existence = try read(from: &reader, previous: &previous, replica: replica) }
         var fields: [String: Register<FieldValue>] = [:]
         fields.reserveCapacity(schema.count)
-        for (index, spec) in schema.enumerated() where mask & (1 << UInt64(index + 1)) != 0 {
+        for (index, spec) in schema.enumerated() where mask & (1 << UInt64(index + 2)) != 0 {
             fields[spec.name] = try read(from: &reader, outside: outside[spec.name], previous: &previous, replica: replica)
         }
         for name in others { fields[name] = try read(from: &reader, previous: &previous, replica: replica) }
@@ -126,8 +127,8 @@ public enum RecordEncoding {
         let fieldCount = kind.schema.fields.count
         let mask = try reader.varint()
         guard mask >> UInt64(fieldCount + 2) == 0 else { throw StateEncodingError.badRecord }
-        var registers = (mask & ((1 << UInt64(fieldCount + 1)) - 1)).nonzeroBitCount
-        if mask & (1 << UInt64(fieldCount + 1)) != 0 { registers += try reader.texts().count }
+        var registers = (mask & ~byNameBit).nonzeroBitCount
+        if mask & byNameBit != 0 { registers += try reader.texts().count }
         var numbers: [UInt64] = []
         var hasPrevious = false
         func vector() throws {
@@ -168,6 +169,9 @@ public enum RecordEncoding {
         guard reader.atEnd else { throw StateEncodingError.trailingBytes }
         return numbers
     }
+
+    /// The mask bit saying fields outside the schema follow, by name.
+    static let byNameBit: UInt64 = 2
 
     /// The sibling written before, which the next one is written against.
     private struct Previous {

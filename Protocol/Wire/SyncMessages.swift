@@ -158,7 +158,9 @@ public struct FetchRequest: Hashable, Sendable, Codable {
     /// The most records one fetch may name.
     public static let maximumIDs = 1_000
 
-    public init(ids: [RecordID], replica: ReplicaID? = nil, protocolVersion: Int = KAMProtocolVersion.current) {
+    /// Sent as protocol 1 by default: the message is unchanged since, so a
+    /// server of any release reads it.
+    public init(ids: [RecordID], replica: ReplicaID? = nil, protocolVersion: Int = 1) {
         self.protocolVersion = protocolVersion
         self.ids = ids
         self.replica = replica

@@ -113,15 +113,18 @@ struct Routes {
         context.logger.info(
             "pull", metadata: ["since": "\(since)", "cursor": "\(page.cursor)", "records": "\(page.records.count)", "more": "\(page.hasMore)"])
         let binary = WireResponseEncoder.accepts(request.headers[.accept], PullPage.binaryMediaType)
+        var response: Response
         // Protocol 3 sends the stored bytes as they are; earlier clients and JSON get decoded records.
         if binary, page.protocolVersion >= 3 {
-            return try WireResponseEncoder.response(page.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
+            response = try WireResponseEncoder.response(page.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
+        } else if binary {
+            response = try WireResponseEncoder.response(try page.decoded().binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
+        } else {
+            response = try WireResponseEncoder().encode(try page.decoded(), from: request, context: context)
         }
-        let decoded = try page.decoded()
-        if binary {
-            return try WireResponseEncoder.response(decoded.binaryEncoded(), contentType: PullPage.binaryMediaType, for: request)
-        }
-        return try WireResponseEncoder().encode(decoded, from: request, context: context)
+        // The newest protocol this server speaks, so a laptop that only pulls learns it too.
+        response.headers[.init(Self.protocolHeader)!] = "\(KAMProtocolVersion.current)"
+        return response
     }
 
     /// The current state of named records, for a laptop putting the server's value back.
@@ -214,6 +217,9 @@ struct Routes {
         }
         return detail
     }
+
+    /// The header a pull answer names the server's newest protocol in.
+    static let protocolHeader = "KAM-Protocol"
 
     static func checkVersion(_ version: Int) throws {
         guard KAMProtocolVersion.supported.contains(version) else { throw APIError(SyncError.unsupportedProtocolVersion(version)) }

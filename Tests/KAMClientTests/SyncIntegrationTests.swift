@@ -96,6 +96,30 @@ struct SyncIntegrationTests {
         }
     }
 
+    @Test("a laptop that only pulls, from the release before protocol 3, learns it from a pull answer and asks in it next")
+    func pullOnlyLaptopMovesToProtocol3() async throws {
+        try await Self.run { port, setup in
+            let (li, liSync) = try Self.laptop("li", port: port, setup: setup)
+            let (zhao, zhaoSync) = try Self.laptop("zhao", port: port, setup: setup)
+            _ = try li.addAccount(Account(name: "ACME", region: "华东", owner: "li"))
+            _ = try await liSync.sync()
+            _ = try await zhaoSync.sync()
+            // What the release before noted of a server that spoke protocol 2 then.
+            try zhao.store.noteServerProtocol(2)
+            #expect(SyncEngine.pullProtocol(try zhao.store.settings()) == 2)
+            try li.setAccount("ACME", ["notes": "new buyer"])
+            _ = try await liSync.sync()
+            let pulled = try await zhaoSync.sync()
+            #expect(pulled.pushed == 0 && pulled.pulled == 1)
+            #expect(try zhao.store.settings().serverProtocol == KAMProtocolVersion.current)
+            #expect(SyncEngine.pullProtocol(try zhao.store.settings()) == 3)
+            try li.setAccount("ACME", ["notes": "newer buyer"])
+            _ = try await liSync.sync()
+            _ = try await zhaoSync.sync()
+            #expect(try zhao.account("ACME").account.notes == "newer buyer")
+        }
+    }
+
     @Test("an edit the server refuses stays visible and does not block later syncs")
     func refusal() async throws {
         try await Self.run { port, setup in

@@ -45,6 +45,28 @@ struct RecordEncodingTests {
         #expect(checked == 1_000)
     }
 
+    @Test("the stored form is pinned byte by byte, and a field past this release's schema is refused")
+    func storedForm() throws {
+        let numbering = Numbering()
+        let a = ReplicaID(rawValue: "laptop-a")!
+        var state = RecordState(kind: .account, id: RecordID(rawValue: "acct")!)
+        state.write("name", .text("ACME"), dot: Dot(replica: a, counter: 3), at: Timestamp(rawValue: 1_000))
+        state.write("region", .text("East"), dot: Dot(replica: a, counter: 4), at: Timestamp(rawValue: 1_000))
+        let bytes = numbering.encode(state)
+        // Format; mask: name (bit 2) and region (bit 4); name: tag 1+2 (text), replica 1, counter +3, time +1000, "ACME";
+        // region: tag 5+2 (the same edit, next counter), "East".
+        #expect(Array(bytes) == [
+            0xB2, 0x14,
+            0x03, 0x01, 0x06, 0xD0, 0x0F, 0x04, 0x41, 0x43, 0x4D, 0x45,
+            0x07, 0x04, 0x45, 0x61, 0x73, 0x74,
+        ])
+        // A newer kam's field (a bit past the account's schema) is damaged data here, never another field.
+        let mask = 0x14 | (1 << UInt64(Account.schema.fields.count + 2))
+        let newer = [0xB2, UInt8(mask & 0x7F) | 0x80, UInt8(mask >> 7)] + Array(bytes.dropFirst(2))
+        #expect(mask >> 14 == 0)
+        #expect(throws: StateEncodingError.self) { try numbering.decode(Data(newer), like: state) }
+    }
+
     @Test("fields of other kinds' schemas, extreme values, counters and times, and empty registers survive")
     func edges() throws {
         let numbering = Numbering()

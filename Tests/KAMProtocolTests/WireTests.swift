@@ -77,6 +77,29 @@ struct WireTests {
         #expect(try WireFormat.decoder().decode(PullPage.self, from: Data(json.utf8)) == old)
     }
 
+    @Test("the messages a laptop sends say protocol 1 unless it asks for more: servers of every release read them")
+    func requestsSpeakTheFirstProtocol() {
+        let replica = ReplicaID(rawValue: "laptop-a")!
+        #expect(ReplicaRegistration(replica: replica).protocolVersion == 1)
+        #expect(PushRequest(replica: replica, records: []).protocolVersion == 1)
+        #expect(FetchRequest(ids: [], replica: replica).protocolVersion == 1)
+    }
+
+    @Test("a protocol 2 page and a protocol 3 page of the same records read the same")
+    func protocol3Pages() throws {
+        var state = RecordState(kind: .account, id: RecordID(rawValue: "acct")!)
+        state.write("name", .text("ACME"), dot: Dot(replica: ReplicaID(rawValue: "laptop-a")!, counter: 3), at: Timestamp(rawValue: 5))
+        state.write("region", .text("华东"), dot: Dot(replica: ReplicaID(rawValue: "laptop-b")!, counter: 9), at: Timestamp(rawValue: 6))
+        let two = PullPage(records: [state], authors: [:], cursor: 7, hasMore: true, protocolVersion: 2)
+        let three = PullPage(records: [state], authors: [:], cursor: 7, hasMore: true, protocolVersion: 3)
+        #expect(two.binaryEncoded()[1] == 2 && three.binaryEncoded()[1] == 3)
+        #expect(try PullPage(binary: two.binaryEncoded()).records == [state])
+        #expect(try PullPage(binary: three.binaryEncoded()) == three)
+        let stored = try RecordPage(binary: three.binaryEncoded())
+        #expect(stored.replicas.count == 2 && stored.records.count == 1)
+        #expect(throws: StateEncodingError.self) { try RecordPage(binary: two.binaryEncoded()) }
+    }
+
     func roundTrip<T: Codable>(_ value: T) throws -> T {
         try WireFormat.decoder().decode(T.self, from: WireFormat.encoder().encode(value))
     }
