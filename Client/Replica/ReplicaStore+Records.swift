@@ -115,11 +115,12 @@ extension ReplicaStore {
     }
 
     /// Writes the record's row: its state and the columns local queries read.
-    func store(_ db: Database, _ state: RecordState) throws {
-        try Self.storeRow(db, state, numbers: numbers)
+    /// `ownerChangesWaiting` is false when the caller knows no owner change waits for an account.
+    func store(_ db: Database, _ state: RecordState, ownerChangesWaiting: Bool = true) throws {
+        try Self.storeRow(db, state, numbers: numbers, ownerChangesWaiting: ownerChangesWaiting)
     }
 
-    static func storeRow(_ db: Database, _ state: RecordState, numbers: ReplicaNumbers) throws {
+    static func storeRow(_ db: Database, _ state: RecordState, numbers: ReplicaNumbers, ownerChangesWaiting: Bool = true) throws {
         let index = RecordIndex(state)
         try db.cachedStatement(
             sql: """
@@ -136,7 +137,7 @@ extension ReplicaStore {
             index.needsResolution, index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share,
             index.notes, try numbers.encode(state, outside: columnValues(index), db),
         ])
-        if state.kind == .account { try takeWaitingOwnerChanges(of: state.id, db) }
+        if state.kind == .account, ownerChangesWaiting { try takeWaitingOwnerChanges(of: state.id, db) }
     }
 
     /// Recomputes an account's review flags from its state and its share records.

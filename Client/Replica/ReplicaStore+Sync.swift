@@ -136,6 +136,8 @@ extension ReplicaStore {
         return try writer.write { db in
             var changed = 0
             var accounts: [RecordID: RecordState?] = [:]
+            // Owner changes that came before their account: usually none, and then no account looks for them.
+            let waiting = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM owner_changes_waiting)") ?? true
             for delta in page.records {
                 do { try delta.kind.schema.check(delta) } catch {
                     throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
@@ -147,7 +149,7 @@ extension ReplicaStore {
                 let base = local ?? RecordState(kind: delta.kind, id: delta.id)
                 let merged = base.joined(with: delta)
                 guard merged != base else { continue }
-                try store(db, merged)
+                try store(db, merged, ownerChangesWaiting: waiting)
                 for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
                 if merged.kind == .account { accounts[merged.id] = merged }
                 changed += 1

@@ -27,6 +27,20 @@ struct ReplicaTests {
         #expect(try replica.accounts(AccountQuery(text: "电信")).count == 1)
     }
 
+    @Test("an account's owner history is kept, also when a change arrives a page before the account, and once when sent twice")
+    func ownerHistory() throws {
+        let replica = try Self.replica("zhao")
+        let id = RecordID(rawValue: "acct-1")!
+        var clock = DotClock(replica: ReplicaID(rawValue: "boss-laptop")!)
+        let first = OwnerChange(account: id, at: Timestamp(rawValue: 1_000), by: "boss", from: [], to: ["li"])
+        let second = OwnerChange(account: id, at: Timestamp(rawValue: 2_000), by: "boss", from: ["li"], to: ["wang"])
+        try replica.store.apply(PullPage(records: [], authors: [:], cursor: 1, hasMore: true, ownerChanges: [first]))
+        let account = Account(id: id, name: "ACME", owner: "wang").newState(clock: &clock, at: Timestamp(rawValue: 3_000))
+        try replica.store.apply(PullPage(records: [account], authors: [:], cursor: 2, hasMore: true, ownerChanges: [second]))
+        try replica.store.apply(PullPage(records: [], authors: [:], cursor: 3, hasMore: false, ownerChanges: [first, second]))
+        #expect(try replica.account("ACME").ownerChanges == [first, second])
+    }
+
     @Test("two accounts with one name are ambiguous, and the message lists both")
     func ambiguous() throws {
         let replica = try Self.replica()
