@@ -33,6 +33,8 @@ enum BootstrapBenchmark {
             .init("field states per second", kam: Format.rate(Double(seeded.largeFieldStates) / seconds, "field states")),
         ]
         report.goal("10 s or less", measured: Format.seconds(seconds), met: seconds <= 10, judged: scale.judged)
+        let ratio = seconds / referenceSeconds
+        report.goal("at most 1.5× the libcurl-only reference", measured: Format.ratio(ratio), met: ratio <= 1.5, judged: scale.judged)
         return (report, home)
     }
 
