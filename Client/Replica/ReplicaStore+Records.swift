@@ -82,6 +82,11 @@ extension ReplicaStore {
         return values
     }
 
+    /// A list of texts as a JSON array, for `json_each` in one statement.
+    static func jsonList(_ texts: [String]) throws -> String {
+        String(decoding: try encode(texts), as: UTF8.self)
+    }
+
     /// The fields of `id` waiting to be pushed (``existenceField`` for its deletion register).
     static func pendingFields(_ db: Database, _ id: RecordID) throws -> Set<String> {
         Set(try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM pending WHERE record_id = ?"), arguments: [id.rawValue]))
@@ -142,11 +147,12 @@ extension ReplicaStore {
 
     /// Recomputes an account's review flags from its state and its share records.
     /// `known` is the account's merged state when the caller holds it already.
-    func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil) throws {
+    /// `hasShareRecords` is whether the account has share records, when the caller knows.
+    func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil, hasShareRecords: Bool? = nil) throws {
         guard let state = try known ?? loadRecord(db, account), state.kind == .account else { return }
-        let hasShareRecords = try Int.fetchOne(
+        let hasShareRecords = try hasShareRecords ?? (Int.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = 'share-record' LIMIT 1"),
-            arguments: [account.rawValue]) != nil
+            arguments: [account.rawValue]) != nil)
         let shareRecords = hasShareRecords ? try loadRecords(
             db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [account.rawValue]) : []
         let flags = ReviewFlags.evaluate(account: state, shareRecords: shareRecords).map(\.code)

@@ -138,11 +138,15 @@ extension ReplicaStore {
             var accounts: [RecordID: RecordState?] = [:]
             // Owner changes that came before their account: usually none, and then no account looks for them.
             let waiting = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM owner_changes_waiting)") ?? true
+            // What this laptop holds of the page's records, read in one statement (a bootstrap holds none).
+            var held = Dictionary(
+                try loadRecords(db, ids: "SELECT value FROM json_each(?)", arguments: [Self.jsonList(page.records.map(\.id.rawValue))])
+                    .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for delta in page.records {
                 do { try delta.kind.schema.check(delta) } catch {
                     throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
                 }
-                let local = try loadRecord(db, delta.id)
+                let local = held[delta.id]
                 if let local, local.kind != delta.kind {
                     throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "this laptop holds a \(local.kind) under that id")
                 }
@@ -150,6 +154,7 @@ extension ReplicaStore {
                 let merged = base.joined(with: delta)
                 guard merged != base else { continue }
                 try store(db, merged, ownerChangesWaiting: waiting)
+                held[delta.id] = merged
                 for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
                 if merged.kind == .account { accounts[merged.id] = merged }
                 changed += 1
@@ -161,7 +166,12 @@ extension ReplicaStore {
             try Self.store(page.ownerChanges, db)
             for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
             for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
-            for (account, known) in accounts { try refreshFlags(db, account: account, known: known) }
+            let withShareRecords = Set(try String.fetchAll(
+                db, sql: "SELECT DISTINCT account_id FROM records WHERE kind = 'share-record' AND account_id IN (SELECT value FROM json_each(?))",
+                arguments: [Self.jsonList(accounts.keys.map(\.rawValue))]))
+            for (account, known) in accounts {
+                try refreshFlags(db, account: account, known: known, hasShareRecords: withShareRecords.contains(account.rawValue))
+            }
             try Self.storeAuthors(page.authors, db)
             CrashPoint.afterPullPageStored.reach()
             try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])

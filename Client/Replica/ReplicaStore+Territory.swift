@@ -244,12 +244,14 @@ extension ReplicaStore {
 
     /// The owner changes of `account`, in the order they arrived.
     static func ownerChanges(of account: RecordID, _ db: Database) throws -> [OwnerChange] {
-        let data = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT owners FROM records WHERE id = ? AND kind = 'account' AND owners IS NOT NULL"),
+        // One statement for both places the history can be.
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT (SELECT owners FROM records WHERE id = ?1 AND kind = 'account'),
+                       (SELECT changes FROM owner_changes_waiting WHERE account_id = ?1)
+                """),
             arguments: [account.rawValue])
-            ?? Data.fetchOne(
-                db.cachedStatement(sql: "SELECT changes FROM owner_changes_waiting WHERE account_id = ?"), arguments: [account.rawValue])
-        guard let data else { return [] }
+        guard let data = (row?[0] as Data?) ?? (row?[1] as Data?) else { return [] }
         return try OwnerChange.decodeHistory(data, account: account)
     }
 

@@ -20,7 +20,9 @@ public struct ReplicaStore: Sendable {
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
-        try Self.migrator.migrate(writer)
+        // Checked in a read first: migrating takes the write lock, and most commands only read.
+        let migrator = Self.migrator
+        if try writer.read({ db in try !migrator.hasCompletedMigrations(db) }) { try migrator.migrate(writer) }
     }
 
     /// Creates a new replica in `home`; refuses if one is already there.
