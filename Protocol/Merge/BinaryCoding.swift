@@ -47,7 +47,7 @@ struct BinaryWriter {
 
     /// A version vector over `replicas` (sorted, holding every replica of the vector).
     mutating func vector(_ vector: VersionVector, _ replicas: [ReplicaID]) {
-        let entries = vector.counters.sorted { $0.key < $1.key }
+        let entries = vector.sortedCounters
         varint(UInt64(entries.count))
         for (replica, counter) in entries {
             varint(UInt64(Self.position(of: replica, in: replicas)))

@@ -79,7 +79,7 @@ public struct HistoryCheck: Sendable {
         let known = stored.fieldsContext.joined(with: pushed.fieldsContext)
         for sibling in pushed.existence.siblings where !stored.existence.context.covers(sibling.dot) {
             guard case .deleted(let seen) = sibling.value else { continue }
-            for (replica, counter) in seen.counters.sorted(by: { $0.key < $1.key }) {
+            for (replica, counter) in seen.sortedCounters {
                 let limit = pusherReplicas.contains(replica) && replica == sibling.dot.replica
                     ? max(known[replica], sibling.dot.counter) : known[replica]
                 if counter > limit { return .unseenHistory(replica: replica, counter: counter, field: nil) }
@@ -98,7 +98,7 @@ public struct HistoryCheck: Sendable {
             }
             newest[dot.replica] = max(newest[dot.replica, default: 0], dot.counter)
         }
-        for (replica, counter) in pushed.context.counters.sorted(by: { $0.key < $1.key })
+        for (replica, counter) in pushed.context.sortedCounters
         where counter > max(stored.context[replica], newest[replica, default: 0]) {
             return .unseenHistory(replica: replica, counter: counter, field: field)
         }

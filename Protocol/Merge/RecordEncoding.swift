@@ -234,8 +234,8 @@ public enum RecordEncoding {
 
     fileprivate static func vector(_ vector: VersionVector, number: (ReplicaID) throws -> UInt64, into writer: inout BinaryWriter) rethrows {
         var entries: [(UInt64, UInt64)] = []
-        entries.reserveCapacity(vector.counters.count)
-        for (replica, counter) in vector.counters { entries.append((try number(replica), counter)) }
+        entries.reserveCapacity(vector.count)
+        for (replica, counter) in vector.sortedCounters { entries.append((try number(replica), counter)) }
         entries.sort { $0.0 < $1.0 }
         writer.varint(UInt64(entries.count))
         for (replica, counter) in entries {

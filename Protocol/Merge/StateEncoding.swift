@@ -61,7 +61,7 @@ public enum StateEncoding {
     static func write(_ register: Register<Existence>, into writer: inout BinaryWriter) {
         var seen: [ReplicaID] = []
         for sibling in register.siblings {
-            if case .deleted(let vector) = sibling.value { seen += vector.counters.keys }
+            if case .deleted(let vector) = sibling.value { seen += vector.sortedCounters.map(\.replica) }
         }
         write(register, extra: seen, into: &writer) { writer, value, replicas in
             switch value {
@@ -102,7 +102,7 @@ public enum StateEncoding {
         value: (inout BinaryWriter, Value, [ReplicaID]) -> Void
     ) {
         // Registers hold a few replicas: a sorted array, searched by halves, beats hashing.
-        var replicas = Array(register.context.counters.keys)
+        var replicas = register.context.sortedCounters.map(\.replica)
         for sibling in register.siblings { replicas.append(sibling.dot.replica) }
         replicas += extra
         replicas.sort()

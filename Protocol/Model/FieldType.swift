@@ -142,7 +142,7 @@ public struct RecordSchema: Hashable, Sendable {
         }
         try Self.checkBounds(state.existence, field: "deletion")
         for sibling in state.existence.siblings {
-            if case .deleted(let seen) = sibling.value, seen.counters.values.contains(where: { $0 > Dot.maximumCounter }) {
+            if case .deleted(let seen) = sibling.value, seen.sortedCounters.contains(where: { $0.counter > Dot.maximumCounter }) {
                 throw .counterOutOfRange(field: "deletion")
             }
         }
@@ -152,6 +152,6 @@ public struct RecordSchema: Hashable, Sendable {
         for sibling in register.siblings where !Timestamp.validRange.contains(sibling.at.rawValue) {
             throw .timeOutOfRange(field: field)
         }
-        if register.context.counters.values.contains(where: { $0 > Dot.maximumCounter }) { throw .counterOutOfRange(field: field) }
+        if register.context.sortedCounters.contains(where: { $0.counter > Dot.maximumCounter }) { throw .counterOutOfRange(field: field) }
     }
 }

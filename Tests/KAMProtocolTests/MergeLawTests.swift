@@ -21,6 +21,39 @@ struct MergeLawTests {
         #expect(checked == Self.cases, sourceLocation: sourceLocation)
     }
 
+    @Test("version vectors answer as a plain map from replica to counter would, whatever the order of events")
+    func versionVectorModel() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            var vectors = Array(repeating: VersionVector(), count: 3)
+            var models = Array(repeating: [ReplicaID: UInt64](), count: 3)
+            for _ in 0..<Int.random(in: 0..<12, using: &rng) {
+                let i = Int.random(in: 0..<3, using: &rng)
+                if Bool.random(using: &rng) {
+                    let dot = Dot(replica: Histories.replica(Int.random(in: 0..<5, using: &rng)), counter: UInt64.random(in: 1...6, using: &rng))
+                    vectors[i].add(dot)
+                    models[i][dot.replica] = max(models[i][dot.replica] ?? 0, dot.counter)
+                } else {
+                    let j = Int.random(in: 0..<3, using: &rng)
+                    vectors[i].join(vectors[j])
+                    models[i].merge(models[j], uniquingKeysWith: max)
+                }
+            }
+            for i in 0..<3 {
+                #expect(vectors[i].counters == models[i])
+                #expect(vectors[i] == VersionVector(models[i]))
+                #expect(vectors[i].sortedCounters.map(\.replica) == models[i].keys.sorted())
+                for j in 0..<3 {
+                    let covers = models[j].allSatisfy { (models[i][$0.key] ?? 0) >= $0.value }
+                    #expect(vectors[i].covers(vectors[j]) == covers)
+                }
+                for replica in (0..<5).map(Histories.replica) {
+                    #expect(vectors[i][replica] == models[i][replica] ?? 0)
+                }
+            }
+        }
+    }
+
     @Test("register join is commutative")
     func registerCommutative() async {
         await law(Histories.registerTriples) { a, b, _ in
