@@ -97,7 +97,8 @@ public enum RecordEncoding {
         var others: [String] = []
         if mask & byNameBit != 0 {
             others = try reader.texts()
-            guard !others.isEmpty, others == others.sorted(), Set(others).count == others.count,
+            // Strictly increasing: sorted, each name once.
+            guard !others.isEmpty, zip(others, others.dropFirst()).allSatisfy({ $0 < $1 }),
                 !others.contains(where: { name in schema.contains { $0.name == name } })
             else { throw StateEncodingError.badRecord }
         }

@@ -55,11 +55,16 @@ public struct RecordPage: Hashable, Sendable {
     public init(_ page: PullPage) {
         var numbers: [ReplicaID: UInt64] = [:]
         var replicas: [UInt64: ReplicaID] = [:]
+        var last: (replica: ReplicaID, number: UInt64)?
         func number(_ replica: ReplicaID) -> UInt64 {
-            if let number = numbers[replica] { return number }
-            let number = UInt64(numbers.count + 1)
-            numbers[replica] = number
-            replicas[number] = replica
+            // A record mostly names one replica: the last answer saves hashing its id again.
+            if let last, last.replica == replica { return last.number }
+            let number = numbers[replica] ?? UInt64(numbers.count + 1)
+            if numbers[replica] == nil {
+                numbers[replica] = number
+                replicas[number] = replica
+            }
+            last = (replica, number)
             return number
         }
         self.init(
@@ -71,9 +76,17 @@ public struct RecordPage: Hashable, Sendable {
     /// The page with its records decoded: what a laptop joins, and what a
     /// server sends a client of an earlier protocol or one that asked for JSON.
     public func decoded() throws -> PullPage {
+        // Numbers are mostly small and dense: an array answers without hashing.
+        let highest = replicas.keys.max() ?? 0
+        var byNumber: [ReplicaID?] = []
+        if highest < 65_536 {
+            byNumber = Array(repeating: nil, count: Int(highest) + 1)
+            for (number, replica) in replicas { byNumber[Int(number)] = replica }
+        }
         let states = try records.map { record in
             try RecordEncoding.decode(record.bytes, kind: record.kind, id: record.id) { number in
-                guard let replica = replicas[number] else { throw StateEncodingError.badReplica }
+                let replica = number < UInt64(byNumber.count) ? byNumber[Int(number)] : replicas[number]
+                guard let replica else { throw StateEncodingError.badReplica }
                 return replica
             }
         }
