@@ -22,7 +22,13 @@ public struct ReplicaStore: Sendable {
         self.writer = writer
         // Checked in a read first: migrating takes the write lock, and most commands only read.
         let migrator = Self.migrator
-        if try writer.read({ db in try !migrator.hasCompletedMigrations(db) }) { try migrator.migrate(writer) }
+        guard try writer.read({ db in try !migrator.hasCompletedMigrations(db) }) else { return }
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            // Another kam on the same file (a scheduled sync, say) may have migrated it while this one waited for the lock.
+            guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        }
     }
 
     /// Creates a new replica in `home`; refuses if one is already there.

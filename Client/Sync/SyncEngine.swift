@@ -257,8 +257,10 @@ public struct SyncEngine: Sendable {
             accept: "\(PullPage.binaryMediaType), application/json;q=0.5", settings: settings, summary: &summary
         ) { result in
             // A server that says it speaks a newer protocol is asked in it from the next sync on.
-            if let advertised = result.headers["kam-protocol"].flatMap(Int.init), advertised > settings.serverProtocol {
-                try store.noteServerProtocol(min(advertised, KAMProtocolVersion.current))
+            // Read before written: every page of that sync says it, and a write would wait for the page being stored.
+            if let advertised = result.headers["kam-protocol"].flatMap(Int.init) {
+                let offered = min(advertised, KAMProtocolVersion.current)
+                if offered > settings.serverProtocol, try store.settings().serverProtocol < offered { try store.noteServerProtocol(offered) }
             }
             let page: PullPage
             if result.headers["content-type"]?.hasPrefix(PullPage.binaryMediaType) == true {

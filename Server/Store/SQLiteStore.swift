@@ -21,7 +21,13 @@ public struct SQLiteStore: SyncStorage {
     public init(writer: any DatabaseWriter, logger: Logger) throws {
         self.writer = writer
         self.logger = logger
-        try Self.migrator.migrate(writer)
+        let migrator = Self.migrator
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            // A second kam-server command on the same folder (user add while serving) may have migrated it first.
+            guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        }
     }
 
     /// The store in `directory` (created if missing), as `kam-server.sqlite`.

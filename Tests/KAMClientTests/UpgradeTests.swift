@@ -37,6 +37,18 @@ struct UpgradeTests {
         var refused: [Refused]
     }
 
+    @Test("two kam commands that open a replica of the release before at once both open it, migrated once")
+    func concurrentOpen() async throws {
+        let directory = try Self.copy("release-4d102e2")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let home = ReplicaHome(url: directory.appendingPathComponent("a"))
+        let statuses = try await withThrowingTaskGroup(of: ReplicaStatus.self) { group in
+            for _ in 0..<4 { group.addTask { try Replica(store: ReplicaStore.open(home: home)).status() } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.count == 4 && Set(statuses.map(\.pending)).count == 1 && statuses[0].pending > 0)
+    }
+
     @Test(
         "a data folder and replicas of an earlier release migrate, keep everything and sync on",
         arguments: ["release-6caec4e", "release-4d102e2"])
