@@ -56,30 +56,46 @@ extension ReplicaStore {
     /// A stored row's record; a row this release cannot read is damaged data.
     private static func decode(_ row: Row, id: RecordID, numbers: ReplicaNumbers, _ db: Database) throws -> RecordState {
         guard let kind = RecordKind(rawValue: row["kind"]) else { throw StateEncodingError.badRecord }
-        var outside: [String: FieldValue] = [:]
-        for name in ["name", "industry", "region", "owner", "tier", "stage", "notes"] {
-            if let text = row[name] as String? { outside[name] = .text(text) }
-        }
-        if let notes = outside["notes"] { outside["note"] = notes }
-        if let account = row["account_id"] as String? { outside["account"] = .text(account) }
-        if let share = row["share"] as Int64? { outside["share"] = .integer(share) }
-        return try numbers.decode(row["state"], kind: kind, id: id, outside: outside, db)
+        let columns = ColumnValues(
+            name: row["name"], industry: row["industry"], region: row["region"], owner: row["owner"], tier: row["tier"],
+            stage: row["stage"], notes: row["notes"], share: row["share"], account: row["account_id"])
+        return try numbers.decode(row["state"], kind: kind, id: id, outside: columns.byField, db)
     }
 
-    /// The values of `index` a row keeps in its columns, by the field they come from.
-    /// A record's bytes leave out a value its row holds (``RecordEncoding``).
-    static func columnValues(_ index: RecordIndex) -> [String: FieldValue] {
-        var values: [String: FieldValue] = [:]
-        let texts = [
-            ("name", index.name), ("industry", index.industry), ("region", index.region), ("owner", index.owner), ("tier", index.tier),
-            ("stage", index.stage), ("notes", index.notes), ("note", index.notes),
-        ]
-        // SQLite text columns end at a NUL: such a value stays in the record's bytes.
-        for (name, text) in texts { if let text, !text.utf8.contains(0) { values[name] = .text(text) } }
-        if let share = index.share { values["share"] = .integer(share) }
-        if index.kind != .account, let account = index.account { values["account"] = .text(account.rawValue) }
-        // Only values the columns hold verbatim: a column that changed a value (trimmed it, say) would change the record.
-        return values
+    /// The values a record's row keeps in its columns, by the field they come
+    /// from: what a record's bytes leave out when the row is written, and what
+    /// reading the row gives back (``RecordEncoding``). Only values the columns
+    /// hold verbatim: a column that changed a value (trimmed it, say) would
+    /// change the record.
+    struct ColumnValues {
+        var name, industry, region, owner, tier, stage, notes: String?
+        var share: Int64?
+        /// The account a record other than an account belongs to.
+        var account: String?
+
+        init(name: String?, industry: String?, region: String?, owner: String?, tier: String?, stage: String?, notes: String?, share: Int64?, account: String?) {
+            (self.name, self.industry, self.region, self.owner) = (name, industry, region, owner)
+            (self.tier, self.stage, self.notes, self.share, self.account) = (tier, stage, notes, share, account)
+        }
+
+        /// The columns written for `index`.
+        init(_ index: RecordIndex) {
+            self.init(
+                name: index.name, industry: index.industry, region: index.region, owner: index.owner, tier: index.tier, stage: index.stage,
+                notes: index.notes, share: index.share, account: index.kind == .account ? nil : index.account?.rawValue)
+        }
+
+        var byField: [String: FieldValue] {
+            var values: [String: FieldValue] = [:]
+            let texts = [
+                ("name", name), ("industry", industry), ("region", region), ("owner", owner), ("tier", tier), ("stage", stage),
+                ("notes", notes), ("note", notes), ("account", account),
+            ]
+            // SQLite text columns end at a NUL: such a value stays in the record's bytes.
+            for (field, text) in texts { if let text, !text.utf8.contains(0) { values[field] = .text(text) } }
+            if let share { values["share"] = .integer(share) }
+            return values
+        }
     }
 
     /// A list of texts as a JSON array, for `json_each` in one statement.
@@ -98,20 +114,6 @@ extension ReplicaStore {
         state.fields.keys.contains { !pending.contains($0) } || (!state.existence.context.isEmpty && !pending.contains(existenceField))
     }
 
-    /// Stores `state` whole. A local write marks the registers named in
-    /// `fields` (and the deletion register when `existence`) pending with the
-    /// counter of the write; joined remote state keeps what was pending.
-    func save(
-        _ db: Database, _ state: RecordState, fields: some Sequence<String>, existence: Bool, localDot: UInt64?
-    ) throws {
-        if let localDot {
-            var names = Array(fields)
-            if existence { names.append(Self.existenceField) }
-            for name in names { try Self.markPending(db, state.id, name, dot: localDot) }
-        }
-        try store(db, state)
-    }
-
     /// Marks one register of `id` pending, written by this replica's write `dot`.
     static func markPending(_ db: Database, _ id: RecordID, _ field: String, dot: UInt64) throws {
         try db.cachedStatement(
@@ -127,6 +129,7 @@ extension ReplicaStore {
 
     static func storeRow(_ db: Database, _ state: RecordState, numbers: ReplicaNumbers, ownerChangesWaiting: Bool = true) throws {
         let index = RecordIndex(state)
+        let columns = ColumnValues(index)
         try db.cachedStatement(
             sql: """
                 INSERT INTO records (id, kind, account_id, visible, needs_resolution, name, industry, region, owner, tier, stage, share, notes, state)
@@ -138,9 +141,9 @@ extension ReplicaStore {
                 """
         ).execute(arguments: [
             // An account's own id is no account it belongs to: left out, it costs no index entry.
-            state.id.rawValue, state.kind.rawValue, state.kind == .account ? nil : index.account?.rawValue, index.visible,
-            index.needsResolution, index.name, index.industry, index.region, index.owner, index.tier, index.stage, index.share,
-            index.notes, try numbers.encode(state, outside: columnValues(index), db),
+            state.id.rawValue, state.kind.rawValue, columns.account, index.visible, index.needsResolution, columns.name,
+            columns.industry, columns.region, columns.owner, columns.tier, columns.stage, columns.share, columns.notes,
+            try numbers.encode(state, outside: columns.byField, db),
         ])
         if state.kind == .account, ownerChangesWaiting { try takeWaitingOwnerChanges(of: state.id, db) }
     }

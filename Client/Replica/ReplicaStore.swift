@@ -215,11 +215,7 @@ public struct ReplicaStore: Sendable {
                     try storeRow(db, state, numbers: numbers)
                     current = nil
                 }
-                let field: String = row["field"]
-                let data: Data = row["state"]
-                let part = field == existenceField
-                    ? RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data))
-                    : RecordState(kind: kind, id: id, fields: [field: try StateEncoding.readField(data)])
+                let part = try LegacyFieldState.part(kind: kind, id: id, field: row["field"], data: row["state"])
                 current = current.map { $0.joined(with: part) } ?? part
             }
             if let state = current { try storeRow(db, state, numbers: numbers) }

@@ -232,12 +232,7 @@ extension SQLiteStore {
                     try flush()
                     current = (RecordState(kind: kind, id: id), 0)
                 }
-                let field: String = row["field"]
-                let data: Data = row["state"]
-                let part = field == "@existence"
-                    ? RecordState(kind: kind, id: id, fields: [:], existence: try StateEncoding.readExistence(data))
-                    : RecordState(kind: kind, id: id, fields: [field: try StateEncoding.readField(data)])
-                current!.state.join(part)
+                current!.state.join(try LegacyFieldState.part(kind: kind, id: id, field: row["field"], data: row["state"]))
                 current!.seq = max(current!.seq, row["seq"])
             }
             try flush()

@@ -126,7 +126,7 @@ struct TrustCommandTests {
         #expect(throws: SyncFailure.self) { try store.apply(page) }
         try store.writer.write { db in
             for state in page.records {
-                try store.save(db, state, fields: Array(state.fields.keys), existence: !state.existence.context.isEmpty, localDot: nil)
+                try store.store(db, state)
             }
             for state in page.records where state.kind == .account { try store.refreshFlags(db, account: state.id, known: nil) }
             for (replica, user) in page.authors {
