@@ -20,15 +20,8 @@ public struct ReplicaStore: Sendable {
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
-        // Checked in a read first: migrating takes the write lock, and most commands only read.
-        let migrator = Self.migrator
-        guard try writer.read({ db in try !migrator.hasCompletedMigrations(db) }) else { return }
-        do {
-            try migrator.migrate(writer)
-        } catch {
-            // Another kam on the same file (a scheduled sync, say) may have migrated it while this one waited for the lock.
-            guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
-        }
+        // Most commands only read; a scheduled sync may open the same file at once.
+        try Self.migrator.migrateSharingFile(writer)
     }
 
     /// Creates a new replica in `home`; refuses if one is already there.

@@ -21,13 +21,8 @@ public struct SQLiteStore: SyncStorage {
     public init(writer: any DatabaseWriter, logger: Logger) throws {
         self.writer = writer
         self.logger = logger
-        let migrator = Self.migrator
-        do {
-            try migrator.migrate(writer)
-        } catch {
-            // A second kam-server command on the same folder (user add while serving) may have migrated it first.
-            guard try writer.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
-        }
+        // A second kam-server command on the same folder (user add while serving) may migrate it at once.
+        try Self.migrator.migrateSharingFile(writer)
     }
 
     /// The store in `directory` (created if missing), as `kam-server.sqlite`.
