@@ -41,7 +41,9 @@ let package = Package(
         // What both SQLite stores share: the replica numbers their record rows hold.
         .target(
             name: "KAMSQLite",
-            dependencies: ["KAMProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KAMProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             path: "SQLite"
         ),
         // Named crash points for the crash tests (KAM_CRASH_AT); inert unless armed.

@@ -60,9 +60,16 @@ public struct ReplicaStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // 32 MiB of page cache (SQLite's default is 2 MiB): a territory's
-            // indexes stay in memory while a bootstrap writes them.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // The writer gets 32 MiB of page cache (SQLite's default is 2 MiB):
+            // a territory's indexes stay in memory while a bootstrap writes
+            // them. Readers keep the default: a command that lists a territory
+            // reads each page once, and filling a large cache costs a command
+            // more time than it saves. The writer keeps the WAL files, so
+            // opening the file writes nothing (see `keepWALFiles`).
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -32768")
+                try db.keepWALFiles()
+            }
         }
         return configuration
     }
