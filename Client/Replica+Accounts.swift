@@ -116,15 +116,11 @@ extension Replica {
                 arguments: arguments)
             var summaries: [AccountSummary] = []
             while let row = try rows.next() {
-                let id = RecordID(rawValue: row[0])!
-                var index = RecordIndex(RecordState(kind: .account, id: id))
-                index.needsResolution = row[1]
-                (index.name, index.industry, index.region, index.owner) = (row[2], row[3], row[4], row[5])
-                (index.tier, index.stage, index.share) = (row[6], row[7], row[8])
                 let flags: String = row[9]
-                summaries.append(index.summary(
-                    id: id, flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8)),
-                    childrenNeedResolution: row[10]))
+                summaries.append(RecordIndex.summary(
+                    id: RecordID(rawValue: row[0])!, name: row[2], industry: row[3], region: row[4], owner: row[5], tier: row[6],
+                    stage: row[7], share: row[8], needsResolution: row[1] || row[10],
+                    flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8))))
             }
             return summaries
         }

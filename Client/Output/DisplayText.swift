@@ -13,7 +13,7 @@ public enum DisplayText {
     /// except a tab, which becomes a space.
     public static func sanitize(_ text: String, multiline: Bool = false) -> String {
         // Fast path: nothing to replace (the common case).
-        guard text.unicodeScalars.contains(where: { isControl($0) }) else { return text }
+        guard hasControl(text) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let value = scalar.value
@@ -34,6 +34,20 @@ public enum DisplayText {
             }
         }
         return String(result)
+    }
+
+    /// Whether `text` holds a control character, read by its UTF-8 bytes: a C0
+    /// control and DEL are one byte each, a C1 control is 0xC2 then 0x80–0x9F.
+    static func hasControl(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
+                previous = byte
+            }
+            return false
+        }
     }
 
     /// Whether `scalar` is a C0 control character, DEL, or a C1 control character.

@@ -26,19 +26,50 @@ public struct TextTable: Sendable {
         style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }
     ) -> String {
         let columns = headers.count
+        // Every cell is sanitized and measured once: a territory's list is
+        // tens of thousands of rows.
         let safeHeaders = headers.map { DisplayText.sanitize($0) }
-        let safeRows = rows.map { $0.prefix(columns).map { DisplayText.sanitize($0) } }
-        var widths = safeHeaders.map(Self.width)
-        for row in safeRows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) }
+        let headerWidths = safeHeaders.map(Self.width)
+        var cells: [String] = []
+        var cellWidths: [Int] = []
+        var rowEnds: [Int] = []
+        cells.reserveCapacity(rows.count * columns)
+        cellWidths.reserveCapacity(rows.count * columns)
+        rowEnds.reserveCapacity(rows.count)
+        var widths = headerWidths
+        for row in rows {
+            for (index, cell) in row.prefix(columns).enumerated() {
+                let safe = DisplayText.sanitize(cell)
+                let width = Self.width(safe)
+                widths[index] = max(widths[index], width)
+                cells.append(safe)
+                cellWidths.append(width)
+            }
+            rowEnds.append(cells.count)
         }
-        func line(_ cells: [String], row: Int?) -> String {
-            cells.enumerated().map { index, cell in
-                let shown = row.map { style($0, index, cell) } ?? cell
-                return index == columns - 1 ? shown : shown + String(repeating: " ", count: widths[index] - Self.width(cell))
-            }.joined(separator: "  ").trimmingTrailingSpaces()
+        // The lines are written as UTF-8 bytes into one buffer.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((rows.count + 1) * (widths.reduce(0, +) + 2 * columns + 1))
+        func write(_ range: Range<Int>, of cells: [String], widths cellWidths: [Int], row: Int?) {
+            let lineStart = bytes.count
+            for position in range {
+                let index = position - range.lowerBound
+                if index > 0 { bytes.append(0x20); bytes.append(0x20) }
+                bytes.append(contentsOf: (row.map { style($0, index, cells[position]) } ?? cells[position]).utf8)
+                if index < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: widths[index] - cellWidths[position])) }
+            }
+            while bytes.count > lineStart, bytes[bytes.count - 1] == 0x20 { bytes.removeLast() }
         }
-        return ([headerStyle(line(safeHeaders, row: nil))] + safeRows.enumerated().map { line($1, row: $0) }).joined(separator: "\n")
+        write(0..<safeHeaders.count, of: safeHeaders, widths: headerWidths, row: nil)
+        let header = headerStyle(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
+        var start = 0
+        for (row, end) in rowEnds.enumerated() {
+            bytes.append(0x0A)
+            write(start..<end, of: cells, widths: cellWidths, row: row)
+            start = end
+        }
+        return header + String(decoding: bytes, as: UTF8.self)
     }
 
     /// How many terminal columns `text` takes: 2 for East Asian wide and

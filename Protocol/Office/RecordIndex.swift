@@ -53,10 +53,21 @@ public struct RecordIndex: Hashable, Sendable {
 
     /// The account-list row of an account from its index, its flags and whether its records need resolution.
     public func summary(id: RecordID, flags: [String], childrenNeedResolution: Bool) -> AccountSummary {
+        Self.summary(
+            id: id, name: name, industry: industry, region: region, owner: owner, tier: tier, stage: stage, share: share,
+            needsResolution: needsResolution || childrenNeedResolution, flags: flags)
+    }
+
+    /// The account-list row of an account from its index columns as stored,
+    /// without building the index: a list reads tens of thousands of them.
+    public static func summary(
+        id: RecordID, name: String?, industry: String?, region: String?, owner: String?, tier: String?, stage: String?,
+        share: Int64?, needsResolution: Bool, flags: [String]
+    ) -> AccountSummary {
         AccountSummary(
             id: id, name: name ?? id.rawValue, industry: industry, region: region, owner: owner,
             tier: tier.flatMap(Tier.init(rawValue:)), stage: stage.flatMap(Stage.init(rawValue:)) ?? .development,
             share: share.flatMap { (0...10_000).contains($0) ? Share(basisPoints: Int($0)) : nil },
-            needsResolution: needsResolution || childrenNeedResolution, flags: flags)
+            needsResolution: needsResolution, flags: flags)
     }
 }

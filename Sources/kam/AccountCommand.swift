@@ -14,7 +14,7 @@ extension Kam {
 
 extension Kam.AccountCommand {
     struct Add: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Add an account (at the development stage) and print its id.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an account (at the development stage) and print its id.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account's name.") var name: String
@@ -33,7 +33,7 @@ extension Kam.AccountCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List accounts.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
@@ -51,7 +51,8 @@ extension Kam.AccountCommand {
                 stage: stage, owner: owner, region: region, tier: tier, text: text, hasConflicts: conflicts, limit: .max)
             if csv.csv, try csv.print(try replica.accountTable(query), json: output.json) { return }
             let accounts = try replica.accounts(query)
-            if output.json { return try printJSON(accounts) }
+            // A territory's list is tens of thousands of rows: written directly, not through JSONEncoder.
+            if output.json { return printJSON(bytes: AccountListJSON.bytes(accounts)) }
             table(["ID", "NAME", "STAGE", "SHARE", "OWNER", "REGION", "TIER", ""], accounts.map { account in
                 [short(account.id), account.name, account.stage.rawValue, account.share.text, account.owner ?? "",
                  account.region ?? "", account.tier.text,
@@ -61,7 +62,7 @@ extension Kam.AccountCommand {
     }
 
     struct Show: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one account with its people, history and conflicts.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one account with its people, history and conflicts.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
@@ -76,6 +77,7 @@ extension Kam.AccountCommand {
 
     struct Set: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change fields of an account. The stage changes with 'kam stage'.")
 
         @OptionGroup var home: HomeOptions
@@ -98,7 +100,7 @@ extension Kam.AccountCommand {
     }
 
     struct Delete: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an account.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an account.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account: its name or id, or the start of either.") var account: String
@@ -113,6 +115,7 @@ extension Kam.AccountCommand {
 extension Kam.AccountCommand {
     struct Reassign: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reassign",
             abstract: "Move every account one user owns to another (a rep leaves, territories are redrawn).",
             discussion: """
                 Prints the accounts it will move, then moves them on this laptop; the server takes the change at the \

@@ -110,6 +110,11 @@ func printJSON(_ value: some Encodable) throws {
     print(DisplayText.escapingControlsInJSON(String(decoding: try encoder.encode(value), as: UTF8.self)))
 }
 
+/// Prints JSON text made by a writer of its own (see `AccountListJSON`), with a final newline.
+func printJSON(bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+}
+
 let terminal = Terminal.current()
 
 /// Prints a table; every cell is sanitized, and `style` may colour a cell afterwards.
