@@ -7,6 +7,7 @@ import KAMTables
 extension Kam.AccountCommand {
     struct Import: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Add and update accounts from a CSV file.",
             discussion: """
                 Columns as 'kam account list --csv' writes them: id, name, industry, region, owner, tier, stage, \

@@ -14,7 +14,7 @@ extension Kam {
 
 extension Kam.ActivityCommand {
     struct Log: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Log an activity against an account and print its id.")
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Log an activity against an account and print its id.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account: its name or id, or the start of either.") var account: String
@@ -36,7 +36,7 @@ extension Kam.ActivityCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List activities, newest first, of an account or of all.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List activities, newest first, of an account or of all.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption

@@ -14,7 +14,7 @@ extension Kam {
 
 extension Kam.ContactCommand {
     struct Add: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a contact to an account and print its id.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a contact to an account and print its id.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account: its name or id, or the start of either.") var account: String
@@ -32,7 +32,7 @@ extension Kam.ContactCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List the contacts of an account, or of all.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the contacts of an account, or of all.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
@@ -52,7 +52,7 @@ extension Kam.ContactCommand {
     }
 
     struct Set: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Change fields of a contact.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change fields of a contact.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The contact's id or the start of it.") var contact: String
@@ -73,6 +73,7 @@ extension Kam.ContactCommand {
 
     struct Move: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "move",
             abstract: "Move a contact to another account.",
             discussion: "The server takes the move from a user who may write both accounts; readers of the old account see it leave.")
 
@@ -89,7 +90,7 @@ extension Kam.ContactCommand {
     }
 
     struct Remove: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a contact.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a contact.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The contact's id or the start of it.") var contact: String

@@ -6,6 +6,7 @@ import KAMProtocol
 extension Kam {
     struct Init: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create this laptop's replica. Registers with the server if it answers; offline, at the first sync.")
 
         @OptionGroup var home: HomeOptions

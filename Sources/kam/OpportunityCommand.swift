@@ -12,7 +12,7 @@ extension Kam {
 
 extension Kam.OpportunityCommand {
     struct Add: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Record an opportunity and print its id.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Record an opportunity and print its id.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account: its name or id, or the start of either.") var account: String
@@ -25,7 +25,7 @@ extension Kam.OpportunityCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List opportunities of an account, or of all.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List opportunities of an account, or of all.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption

@@ -22,6 +22,7 @@ extension DayRange {
 extension Kam.ReportCommand {
     struct Pyramid: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pyramid",
             abstract: "The value pyramid: accounts in tiers by our sales (platinum top 1 %, gold next 4 %, iron next 15 %, lead the rest).",
             discussion: "Sales come from the share records in the range; by default the last four quarters that have ended.")
         @Option(help: "The first period (2026-Q1 or 2026-01).") var from: String?
@@ -54,6 +55,7 @@ extension Kam.ReportCommand {
 
     struct Movements: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "movements",
             abstract: "Stage changes in a range of days, up and down, with who and why (default: this quarter).")
         @OptionGroup var days: DayRangeOptions
         @OptionGroup var home: HomeOptions
@@ -75,6 +77,7 @@ extension Kam.ReportCommand {
 
     struct Declining: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "declining",
             abstract: "Accounts whose share is falling while the customer's spend holds, largest fall first.")
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
@@ -94,6 +97,7 @@ extension Kam.ReportCommand {
 
     struct Risks: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "risks",
             abstract: "Accounts hanging on one contact, or with no decision maker known.")
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
@@ -114,6 +118,7 @@ extension Kam.ReportCommand {
 
     struct Complaints: KamCommand {
         static let configuration = CommandConfiguration(
+            commandName: "complaints",
             abstract: "Complaints from every rep, by account, newest first (default: all of them).")
         @OptionGroup var days: DayRangeOptions
         @OptionGroup var home: HomeOptions

@@ -11,7 +11,7 @@ extension Kam {
 
 extension Kam.ReportCommand {
     struct Pipeline: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Accounts and average share per stage, over all and per owner.")
+        static let configuration = CommandConfiguration(commandName: "pipeline", abstract: "Accounts and average share per stage, over all and per owner.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption

@@ -13,7 +13,7 @@ extension Kam {
 
 extension Kam.ShareCommand {
     struct Record: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a period's figures; the share follows from them.")
+        static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a period's figures; the share follows from them.")
 
         @OptionGroup var home: HomeOptions
         @Argument(help: "The account: its name or id, or the start of either.") var account: String
@@ -31,7 +31,7 @@ extension Kam.ShareCommand {
     }
 
     struct List: KamCommand {
-        static let configuration = CommandConfiguration(abstract: "List the share records of an account, or of all.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the share records of an account, or of all.")
 
         @OptionGroup var home: HomeOptions
         @OptionGroup var output: JSONOption
