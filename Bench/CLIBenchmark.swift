@@ -8,7 +8,7 @@ enum CLIBenchmark {
     static let query = """
         SELECT a.id, a.needs_resolution, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags, \
         EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1) AS child_conflicts \
-        FROM records a WHERE a.kind = 'account' AND a.visible = 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
+        FROM records a WHERE a.kind = 1 AND a.visible = 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
         """
 
     static func run(_ context: BenchContext, largeHome: URL) throws -> BenchmarkReport {

@@ -92,7 +92,7 @@ extension Replica {
     /// The accounts matching `query`.
     public func accounts(_ query: AccountQuery = AccountQuery(limit: Int.max)) throws -> [AccountSummary] {
         try store.read { db in
-            var clauses = ["a.kind = 'account'", "a.visible = 1"]
+            var clauses = ["a.kind = \(RecordKind.account.storedCode)", "a.visible = 1"]
             var arguments: StatementArguments = [:]
             if let stage = query.stage { clauses.append("a.stage = :stage"); arguments += ["stage": stage.rawValue] }
             if let owner = query.owner { clauses.append("a.owner = :owner"); arguments += ["owner": owner] }
@@ -103,7 +103,7 @@ extension Replica {
                 arguments += ["text": text]
             }
             let children = "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
-            if query.hasConflicts { clauses.append("(a.needs_resolution = 1 OR a.flags != '[]' OR \(children))") }
+            if query.hasConflicts { clauses.append("(a.needs_resolution = 1 OR a.flags IS NOT NULL OR \(children))") }
             // Columns by position and a cursor, not copied rows looked up by name:
             // a territory's list is tens of thousands of rows.
             let rows = try Row.fetchCursor(
@@ -116,11 +116,11 @@ extension Replica {
                 arguments: arguments)
             var summaries: [AccountSummary] = []
             while let row = try rows.next() {
-                let flags: String = row[9]
+                let flags: String? = row[9]
                 summaries.append(RecordIndex.summary(
                     id: RecordID(rawValue: row[0])!, name: row[2], industry: row[3], region: row[4], owner: row[5], tier: row[6],
                     stage: row[7], share: row[8], needsResolution: row[1] || row[10],
-                    flags: flags == "[]" ? [] : try ReplicaStore.decode([String].self, Data(flags.utf8))))
+                    flags: try flags.map { try ReplicaStore.decode([String].self, Data($0.utf8)) } ?? []))
             }
             return summaries
         }
@@ -148,7 +148,7 @@ extension Replica {
 
     /// What the office's reports read, over the records on this laptop.
     public func reportData() throws -> ReportData {
-        let kinds = ReportData.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let kinds = ReportData.kinds.map { "\($0.storedCode)" }.joined(separator: ", ")
         return ReportData(states: try store.read { db in
             try store.loadRecords(db, ids: "SELECT id FROM records WHERE visible = 1 AND kind IN (\(kinds))")
         })

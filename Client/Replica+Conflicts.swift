@@ -60,7 +60,7 @@ extension Replica {
         try store.read { db in
             let authors = try Self.authors(db)
             let names = try Dictionary(
-                Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = 'account'").map { (RecordID(rawValue: $0["id"])!, ($0["name"] as String?) ?? $0["id"]) },
+                Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = \(RecordKind.account.storedCode)").map { (RecordID(rawValue: $0["id"])!, ($0["name"] as String?) ?? $0["id"]) },
                 uniquingKeysWith: { a, _ in a })
             // As status counts them: a settled delete has nothing left to resolve.
             let states = try store.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1 AND visible = 1")
@@ -72,10 +72,10 @@ extension Replica {
                 }
             }
             var flagged: [ConflictReport.Flagged] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id FROM records INDEXED BY records_flagged WHERE kind = 'account' AND visible = 1 AND flags != '[]' ORDER BY name") {
+            for row in try Row.fetchAll(db, sql: "SELECT id FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND visible = 1 AND flags IS NOT NULL ORDER BY name") {
                 let id = RecordID(rawValue: row["id"])!
                 guard let state = try store.loadRecord(db, id) else { continue }
-                let shares = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [id.rawValue])
+                let shares = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = \(RecordKind.shareRecord.storedCode)", arguments: [id.rawValue])
                 flagged.append(.init(account: id, accountName: names[id] ?? id.rawValue, flags: ReviewFlags.evaluate(account: state, shareRecords: shares).map(FlagView.init)))
             }
             return ConflictReport(
@@ -162,7 +162,7 @@ extension Replica {
                 conflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE needs_resolution = 1 AND visible = 1") ?? 0,
                 // Named: left to itself SQLite takes the kind index and reads every account.
                 reviewFlags: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM records INDEXED BY records_flagged WHERE kind = 'account' AND visible = 1 AND flags != '[]'") ?? 0,
+                    db, sql: "SELECT COUNT(*) FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND visible = 1 AND flags IS NOT NULL") ?? 0,
                 refused: refused)
         }
     }

@@ -89,7 +89,7 @@ extension Replica {
             let ids = account == nil
                 ? "SELECT id FROM records WHERE kind = :kind AND visible = 1"
                 : "SELECT id FROM records WHERE kind = :kind AND visible = 1 AND account_id = :account"
-            let states = try store.loadRecords(db, ids: ids, arguments: ["kind": R.kind.rawValue, "account": account?.rawValue])
+            let states = try store.loadRecords(db, ids: ids, arguments: ["kind": R.kind.storedCode, "account": account?.rawValue])
             return states.compactMap { try? R(state: $0) }
         }
     }
@@ -98,7 +98,7 @@ extension Replica {
     public func accountNames() throws -> [RecordID: String] {
         try store.read { db in
             var names: [RecordID: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = 'account'") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = \(RecordKind.account.storedCode)") {
                 if let id = RecordID(rawValue: row["id"]) { names[id] = row["name"] ?? id.rawValue }
             }
             return names

@@ -37,7 +37,7 @@ extension Replica {
     public func knownUsers() throws -> Set<String> {
         try store.read { db in
             var names = Set(try Self.authors(db).values)
-            names.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT owner FROM records WHERE kind = 'account' AND owner IS NOT NULL"))
+            names.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT owner FROM records WHERE kind = \(RecordKind.account.storedCode) AND owner IS NOT NULL"))
             return names
         }
     }

@@ -32,24 +32,24 @@ public struct Replica: Sendable {
         }
         let base = "SELECT id, name FROM records WHERE kind = :kind AND visible = 1"
         if let id = RecordID(rawValue: text),
-            try Row.fetchOne(db, sql: "\(base) AND id = :id", arguments: ["kind": kind.rawValue, "id": id.rawValue]) != nil
+            try Row.fetchOne(db, sql: "\(base) AND id = :id", arguments: ["kind": kind.storedCode, "id": id.rawValue]) != nil
         {
             return id
         }
         var matches: [Row] = []
         if kind == .account {
-            matches = try Row.fetchAll(db, sql: "\(base) AND name = :name ORDER BY id LIMIT 11", arguments: ["kind": kind.rawValue, "name": text])
+            matches = try Row.fetchAll(db, sql: "\(base) AND name = :name ORDER BY id LIMIT 11", arguments: ["kind": kind.storedCode, "name": text])
         }
         if matches.isEmpty {
             matches = try Row.fetchAll(
                 db, sql: "\(base) AND substr(id, 1, length(:prefix)) = :prefix ORDER BY id LIMIT 11",
-                arguments: ["kind": kind.rawValue, "prefix": text])
+                arguments: ["kind": kind.storedCode, "prefix": text])
             if kind == .account {
                 let seen = Set(matches.map { $0["id"] as String })
                 // substr and length count characters, so a Chinese prefix works as typed.
                 matches += try Row.fetchAll(
                     db, sql: "\(base) AND substr(name, 1, length(:prefix)) = :prefix ORDER BY name, id LIMIT 11",
-                    arguments: ["kind": kind.rawValue, "prefix": text]
+                    arguments: ["kind": kind.storedCode, "prefix": text]
                 ).filter { !seen.contains($0["id"]) }
             }
         }

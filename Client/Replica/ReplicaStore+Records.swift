@@ -55,7 +55,7 @@ extension ReplicaStore {
 
     /// A stored row's record; a row this release cannot read is damaged data.
     private static func decode(_ row: Row, id: RecordID, numbers: ReplicaNumbers, _ db: Database) throws -> RecordState {
-        guard let kind = RecordKind(rawValue: row["kind"]) else { throw StateEncodingError.badRecord }
+        guard let kind = RecordKind(storedCode: row["kind"]) else { throw StateEncodingError.badRecord }
         let columns = ColumnValues(
             name: row["name"], industry: row["industry"], region: row["region"], owner: row["owner"], tier: row["tier"],
             stage: row["stage"], notes: row["notes"], share: row["share"], account: row["account_id"])
@@ -141,7 +141,7 @@ extension ReplicaStore {
                 """
         ).execute(arguments: [
             // An account's own id is no account it belongs to: left out, it costs no index entry.
-            state.id.rawValue, state.kind.rawValue, columns.account, index.visible, index.needsResolution, columns.name,
+            state.id.rawValue, state.kind.storedCode, columns.account, index.visible, index.needsResolution, columns.name,
             columns.industry, columns.region, columns.owner, columns.tier, columns.stage, columns.share, columns.notes,
             try numbers.encode(state, outside: columns.byField, db),
         ])
@@ -154,12 +154,13 @@ extension ReplicaStore {
     func refreshFlags(_ db: Database, account: RecordID, known: RecordState? = nil, hasShareRecords: Bool? = nil) throws {
         guard let state = try known ?? loadRecord(db, account), state.kind == .account else { return }
         let hasShareRecords = try hasShareRecords ?? (Int.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = 'share-record' LIMIT 1"),
+            db.cachedStatement(sql: "SELECT 1 FROM records WHERE account_id = ? AND kind = \(RecordKind.shareRecord.storedCode) LIMIT 1"),
             arguments: [account.rawValue]) != nil)
         let shareRecords = hasShareRecords ? try loadRecords(
-            db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = 'share-record'", arguments: [account.rawValue]) : []
+            db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = \(RecordKind.shareRecord.storedCode)", arguments: [account.rawValue]) : []
         let flags = ReviewFlags.evaluate(account: state, shareRecords: shareRecords).map(\.code)
-        let text = flags.isEmpty ? "[]" : String(decoding: try Self.encode(flags), as: UTF8.self)
-        try db.cachedStatement(sql: "UPDATE records SET flags = ? WHERE id = ? AND flags != ?").execute(arguments: [text, account.rawValue, text])
+        // An account without flags has none (NULL): most accounts, and the flagged index holds only the others.
+        let text = flags.isEmpty ? nil : String(decoding: try Self.encode(flags), as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE records SET flags = ? WHERE id = ? AND flags IS NOT ?").execute(arguments: [text, account.rawValue, text])
     }
 }

@@ -167,7 +167,7 @@ extension ReplicaStore {
             for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
             for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
             let withShareRecords = Set(try String.fetchAll(
-                db, sql: "SELECT DISTINCT account_id FROM records WHERE kind = 'share-record' AND account_id IN (SELECT value FROM json_each(?))",
+                db, sql: "SELECT DISTINCT account_id FROM records WHERE kind = \(RecordKind.shareRecord.storedCode) AND account_id IN (SELECT value FROM json_each(?))",
                 arguments: [Self.jsonList(accounts.keys.map(\.rawValue))]))
             for (account, known) in accounts {
                 try refreshFlags(db, account: account, known: known, hasShareRecords: withShareRecords.contains(account.rawValue))

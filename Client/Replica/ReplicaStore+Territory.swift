@@ -224,7 +224,7 @@ extension ReplicaStore {
             for change in byAccount[account]! where !history.contains(change) { history.append(change) }
             guard history.count > before else { continue }
             let data = OwnerChange.encodeHistory(history)
-            try db.cachedStatement(sql: "UPDATE records SET owners = ? WHERE id = ? AND kind = 'account'").execute(arguments: [data, account.rawValue])
+            try db.cachedStatement(sql: "UPDATE records SET owners = ? WHERE id = ? AND kind = \(RecordKind.account.storedCode)").execute(arguments: [data, account.rawValue])
             if db.changesCount == 0 {
                 try db.cachedStatement(
                     sql: "INSERT INTO owner_changes_waiting (account_id, changes) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET changes = excluded.changes"
@@ -247,7 +247,7 @@ extension ReplicaStore {
         // One statement for both places the history can be.
         let row = try Row.fetchOne(
             db.cachedStatement(sql: """
-                SELECT (SELECT owners FROM records WHERE id = ?1 AND kind = 'account'),
+                SELECT (SELECT owners FROM records WHERE id = ?1 AND kind = \(RecordKind.account.storedCode)),
                        (SELECT changes FROM owner_changes_waiting WHERE account_id = ?1)
                 """),
             arguments: [account.rawValue])

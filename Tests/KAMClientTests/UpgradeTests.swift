@@ -51,7 +51,7 @@ struct UpgradeTests {
 
     @Test(
         "a data folder and replicas of an earlier release migrate, keep everything and sync on",
-        arguments: ["release-6caec4e", "release-4d102e2"])
+        arguments: ["release-6caec4e", "release-4d102e2", "release-5ca9bf3"])
     func upgrade(release: String) async throws {
         let directory = try Self.copy(release)
         defer { try? FileManager.default.removeItem(at: directory) }
