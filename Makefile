@@ -33,10 +33,9 @@ bench: deps
 bench-smoke: deps
 	bash scripts/bench.sh --smoke
 
-## release: optimised kam and kam-server in .build/release
+## release: optimised kam and kam-server in .build/release, the Swift runtime linked in
 release: deps
-	$(SWIFT) build -c release --product kam
-	$(SWIFT) build -c release --product kam-server
+	bash scripts/build-release.sh kam kam-server
 
 ## run: build release binaries and start kam-server on the embedded SQLite store
 run:

@@ -20,8 +20,6 @@ bash scripts/install-deps.sh cargo librust-crdts-dev librust-bincode-dev ||
   echo "note: cargo or the crdts crates could not be installed: the merge benchmark runs without its reference" >&2
 peer=$(bash scripts/build-rust-peer.sh)
 
-swift build -c release --product kam
-swift build -c release --product kam-server
-swift build -c release --product kam-bench
+bash scripts/build-release.sh kam kam-server kam-bench
 .build/release/kam-bench --binaries .build/release --work-dir .build/bench ${peer:+--rust-peer "$peer"} \
   --output BENCHMARKS.md --findings docs/BENCHMARK-FINDINGS.md --swift-version "$swift_version"

@@ -10,9 +10,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 echo "Building release binaries (the first build takes several minutes)..."
-swift build -c release --product kam-server
-swift build -c release --product kam
-bin="$(swift build -c release --show-bin-path)"
+bash scripts/build-release.sh kam-server kam
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 
 host="${HOST:-127.0.0.1}"
 port="${PORT:-8080}"
