@@ -62,11 +62,14 @@ public final class ReplicaNumbers: @unchecked Sendable {
         return replica
     }
 
-    /// A record's stored bytes, leaving out the values its row keeps in `outside` (see ``RecordEncoding``).
-    public func encode(_ state: RecordState, outside: [String: FieldValue] = [:], _ db: Database) throws -> Data {
+    /// A record's stored bytes, leaving out the values its row keeps in
+    /// `outside`, and the format byte unless `withFormatByte` (see ``RecordEncoding``).
+    public func encode(
+        _ state: RecordState, outside: [String: FieldValue] = [:], withFormatByte: Bool = true, _ db: Database
+    ) throws -> Data {
         // A record mostly names one replica: the last answer saves hashing its id again.
         var last: (replica: ReplicaID, number: UInt64)?
-        return try RecordEncoding.encode(state, outside: outside) { replica in
+        return try RecordEncoding.encode(state, outside: outside, withFormatByte: withFormatByte) { replica in
             if let last, last.replica == replica { return last.number }
             let number = try number(of: replica, db)
             last = (replica, number)
@@ -76,10 +79,11 @@ public final class ReplicaNumbers: @unchecked Sendable {
 
     /// A record from its stored bytes and the values its row keeps beside them.
     public func decode(
-        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], _ db: Database
+        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], withFormatByte: Bool = true,
+        _ db: Database
     ) throws -> RecordState {
         var last: (number: UInt64, replica: ReplicaID)?
-        return try RecordEncoding.decode(data, kind: kind, id: id, outside: outside) { number in
+        return try RecordEncoding.decode(data, kind: kind, id: id, outside: outside, withFormatByte: withFormatByte) { number in
             if let last, last.number == number { return last.replica }
             let replica = try replica(numbered: number, db)
             last = (number, replica)

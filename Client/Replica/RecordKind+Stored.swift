@@ -4,16 +4,18 @@ extension RecordKind {
     /// The number a replica file's `records.kind` column holds for this kind.
     ///
     /// A number takes one byte of a row where the kind's name took up to
-    /// twelve, on every record of a territory. The numbers are part of the
-    /// file's layout: never change or reuse one.
+    /// twelve, on every record of a territory; SQLite keeps 0 and 1 in the
+    /// row's header alone, so the kinds a territory holds most of, activities
+    /// and contacts, take none. The numbers are part of the file's layout:
+    /// never change or reuse one.
     var storedCode: Int {
         switch self {
-        case .account: 1
-        case .contact: 2
-        case .activity: 3
-        case .opportunity: 4
-        case .shareRecord: 5
-        case .stageChange: 6
+        case .activity: 0
+        case .contact: 1
+        case .account: 2
+        case .opportunity: 3
+        case .shareRecord: 4
+        case .stageChange: 5
         }
     }
 

@@ -59,7 +59,7 @@ extension ReplicaStore {
         let columns = ColumnValues(
             name: row["name"], industry: row["industry"], region: row["region"], owner: row["owner"], tier: row["tier"],
             stage: row["stage"], notes: row["notes"], share: row["share"], account: row["account_id"])
-        return try numbers.decode(row["state"], kind: kind, id: id, outside: columns.byField, db)
+        return try numbers.decode(row["state"], kind: kind, id: id, outside: columns.byField, withFormatByte: false, db)
     }
 
     /// The values a record's row keeps in its columns, by the field they come
@@ -143,7 +143,7 @@ extension ReplicaStore {
             // An account's own id is no account it belongs to: left out, it costs no index entry.
             state.id.rawValue, state.kind.storedCode, columns.account, index.visible, index.needsResolution, columns.name,
             columns.industry, columns.region, columns.owner, columns.tier, columns.stage, columns.share, columns.notes,
-            try numbers.encode(state, outside: columns.byField, db),
+            try numbers.encode(state, outside: columns.byField, withFormatByte: false, db),
         ])
         if state.kind == .account, ownerChangesWaiting { try takeWaitingOwnerChanges(of: state.id, db) }
     }

@@ -212,13 +212,13 @@ public struct ReplicaStore: Sendable {
             while let row = try rows.next() {
                 guard let id = RecordID(rawValue: row["record_id"]), let kind = RecordKind(rawValue: row["kind"]) else { continue }
                 if let state = current, state.id != id {
-                    try storeRow(db, state, numbers: numbers)
+                    try RecordRowsMigration.storeRow(db, state, numbers: numbers)
                     current = nil
                 }
                 let part = try LegacyFieldState.part(kind: kind, id: id, field: row["field"], data: row["state"])
                 current = current.map { $0.joined(with: part) } ?? part
             }
-            if let state = current { try storeRow(db, state, numbers: numbers) }
+            if let state = current { try RecordRowsMigration.storeRow(db, state, numbers: numbers) }
             try db.execute(sql: """
                 DELETE FROM records WHERE state = x'';
                 DELETE FROM pending WHERE record_id NOT IN (SELECT id FROM records);
@@ -233,15 +233,14 @@ public struct ReplicaStore: Sendable {
                     from: (try? decode([String].self, Data((row["from_owners"] as String).utf8))) ?? [],
                     to: (try? decode([String].self, Data((row["to_owners"] as String).utf8))) ?? []))
             }
-            try store(changes, db)
+            try RecordRowsMigration.storeOwnerChanges(changes, db)
             try db.execute(sql: "DROP TABLE owner_changes")
         }
         // Smaller rows: a record's kind is a number (`RecordKind.storedCode`),
-        // an account without review flags has none (NULL, not an empty list),
-        // and only records that belong to an account are indexed by account.
-        // SQLite cannot change a column's type in place, so the table is
-        // copied. Rows written by the record-row migration with a release that
-        // already wrote numbers hold them as text ('1'), hence the cast.
+        // its bytes leave out the format byte the layout implies, an account
+        // without review flags has none (NULL, not an empty list), and only
+        // records that belong to an account are indexed by account.
+        // SQLite cannot change a column's type in place, so the table is copied.
         migrator.registerMigration("v6-compact-rows") { db in
             try db.execute(sql: """
                 CREATE TABLE records_compact (
@@ -256,8 +255,8 @@ public struct ReplicaStore: Sendable {
                     owners BLOB
                 );
                 INSERT INTO records_compact
-                    SELECT id, CASE kind \(RecordKind.storedCodeCases) ELSE CAST(kind AS INTEGER) END, account_id, visible,
-                        needs_resolution, name, industry, region, owner, tier, stage, share, notes, NULLIF(flags, '[]'), state, owners
+                    SELECT id, CASE kind \(RecordKind.storedCodeCases) END, account_id, visible,
+                        needs_resolution, name, industry, region, owner, tier, stage, share, notes, NULLIF(flags, '[]'), substr(state, 2), owners
                     FROM records;
                 DROP TABLE records;
                 ALTER TABLE records_compact RENAME TO records;

@@ -52,9 +52,12 @@ public enum RecordEncoding {
     /// A store that keeps some current values in columns of the same row passes
     /// them as `outside`: a field whose one sibling holds exactly that value is
     /// written without it (tag `4`), and ``decode(_:kind:id:outside:replica:)``
-    /// must be given the same values back.
+    /// must be given the same values back. A store whose layout says what its
+    /// rows hold may leave out the format byte (`withFormatByte: false`) and
+    /// must then read them the same way.
     public static func encode(
-        _ state: RecordState, outside: [String: FieldValue] = [:], number: (ReplicaID) throws -> UInt64
+        _ state: RecordState, outside: [String: FieldValue] = [:], withFormatByte: Bool = true,
+        number: (ReplicaID) throws -> UInt64
     ) rethrows -> Data {
         var writer = BinaryWriter()
         var previous = Previous()
@@ -71,7 +74,7 @@ public enum RecordEncoding {
             others = state.fields.keys.filter { name in !schema.contains { $0.name == name } }.sorted()
             mask |= byNameBit
         }
-        writer.byte(formatByte)
+        if withFormatByte { writer.byte(formatByte) }
         writer.varint(mask)
         if !others.isEmpty { writer.texts(others) }
         if hasExistence { try write(state.existence, previous: &previous, number: number, into: &writer) }
@@ -86,10 +89,11 @@ public enum RecordEncoding {
     /// The record `kind` `id` from its bytes, naming replicas with `replica`
     /// (which throws for a number the store never gave).
     public static func decode(
-        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], replica: (UInt64) throws -> ReplicaID
+        _ data: Data, kind: RecordKind, id: RecordID, outside: [String: FieldValue] = [:], withFormatByte: Bool = true,
+        replica: (UInt64) throws -> ReplicaID
     ) throws -> RecordState {
         var reader = BinaryReader(bytes: [UInt8](data))
-        guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary }
+        if withFormatByte { guard try reader.byte() == formatByte else { throw StateEncodingError.notBinary } }
         let schema = kind.schema.fields
         let mask = try reader.varint()
         // A field past the end of this release's schema (a newer kam's) is an error, never another field.
