@@ -6,9 +6,9 @@ import KAMClient
 enum CLIBenchmark {
     /// The statement `kam account list --stage strategic` runs (see `Replica.accounts`).
     static let query = """
-        SELECT a.id, a.needs_resolution, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags, \
-        EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1) AS child_conflicts \
-        FROM records a WHERE a.kind = 1 AND a.visible = 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
+        SELECT a.id, a.status = 1, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags, \
+        EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.status = 1) AS child_conflicts \
+        FROM records a WHERE a.kind = 2 AND a.status <= 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
         """
 
     static func run(_ context: BenchContext, largeHome: URL) throws -> BenchmarkReport {

@@ -92,7 +92,7 @@ extension Replica {
     /// The accounts matching `query`.
     public func accounts(_ query: AccountQuery = AccountQuery(limit: Int.max)) throws -> [AccountSummary] {
         try store.read { db in
-            var clauses = ["a.kind = \(RecordKind.account.storedCode)", "a.visible = 1"]
+            var clauses = ["a.kind = \(RecordKind.account.storedCode)", "a.status <= 1"]
             var arguments: StatementArguments = [:]
             if let stage = query.stage { clauses.append("a.stage = :stage"); arguments += ["stage": stage.rawValue] }
             if let owner = query.owner { clauses.append("a.owner = :owner"); arguments += ["owner": owner] }
@@ -102,14 +102,14 @@ extension Replica {
                 clauses.append("(instr(a.name, :text) > 0 OR instr(a.industry, :text) > 0 OR instr(a.region, :text) > 0 OR instr(a.notes, :text) > 0)")
                 arguments += ["text": text]
             }
-            let children = "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.visible = 1 AND c.needs_resolution = 1)"
-            if query.hasConflicts { clauses.append("(a.needs_resolution = 1 OR a.flags IS NOT NULL OR \(children))") }
+            let children = "EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.status = 1)"
+            if query.hasConflicts { clauses.append("(a.status = 1 OR a.flags IS NOT NULL OR \(children))") }
             // Columns by position and a cursor, not copied rows looked up by name:
             // a territory's list is tens of thousands of rows.
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT a.id, a.needs_resolution, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags,
+                    SELECT a.id, a.status = 1, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags,
                         \(children) AS child_conflicts
                     FROM records a WHERE \(clauses.joined(separator: " AND ")) ORDER BY a.name, a.id
                     """,
@@ -150,7 +150,7 @@ extension Replica {
     public func reportData() throws -> ReportData {
         let kinds = ReportData.kinds.map { "\($0.storedCode)" }.joined(separator: ", ")
         return ReportData(states: try store.read { db in
-            try store.loadRecords(db, ids: "SELECT id FROM records WHERE visible = 1 AND kind IN (\(kinds))")
+            try store.loadRecords(db, ids: "SELECT id FROM records WHERE status <= 1 AND kind IN (\(kinds))")
         })
     }
 

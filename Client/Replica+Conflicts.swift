@@ -63,7 +63,7 @@ extension Replica {
                 Row.fetchAll(db, sql: "SELECT id, name FROM records WHERE kind = \(RecordKind.account.storedCode)").map { (RecordID(rawValue: $0["id"])!, ($0["name"] as String?) ?? $0["id"]) },
                 uniquingKeysWith: { a, _ in a })
             // As status counts them: a settled delete has nothing left to resolve.
-            let states = try store.loadRecords(db, ids: "SELECT id FROM records WHERE needs_resolution = 1 AND visible = 1")
+            let states = try store.loadRecords(db, ids: "SELECT id FROM records WHERE status = 1")
             var entries: [ConflictReport.Entry] = []
             for state in states {
                 let account = RecordIndex.accounts(of: state).first
@@ -72,7 +72,7 @@ extension Replica {
                 }
             }
             var flagged: [ConflictReport.Flagged] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND visible = 1 AND flags IS NOT NULL ORDER BY name") {
+            for row in try Row.fetchAll(db, sql: "SELECT id FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND status <= 1 AND flags IS NOT NULL ORDER BY name") {
                 let id = RecordID(rawValue: row["id"])!
                 guard let state = try store.loadRecord(db, id) else { continue }
                 let shares = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND kind = \(RecordKind.shareRecord.storedCode)", arguments: [id.rawValue])
@@ -159,10 +159,10 @@ extension Replica {
                 replica: settings.replica, server: settings.server.absoluteString, user: settings.user, registered: settings.registered,
                 pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending") ?? 0,
                 lastSync: settings.lastSync, cursor: settings.cursor,
-                conflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE needs_resolution = 1 AND visible = 1") ?? 0,
+                conflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE status = 1") ?? 0,
                 // Named: left to itself SQLite takes the kind index and reads every account.
                 reviewFlags: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND visible = 1 AND flags IS NOT NULL") ?? 0,
+                    db, sql: "SELECT COUNT(*) FROM records INDEXED BY records_flagged WHERE kind = \(RecordKind.account.storedCode) AND status <= 1 AND flags IS NOT NULL") ?? 0,
                 refused: refused)
         }
     }

@@ -56,7 +56,7 @@ extension Replica {
         try store.edit { edit in
             var plan = AccountImportPlan(header: table.header, author: author, source: source)
             if plan.report.problems.isEmpty {
-                let states = try store.loadRecords(edit.db, ids: "SELECT id FROM records WHERE kind = \(RecordKind.account.storedCode) AND visible = 1")
+                let states = try store.loadRecords(edit.db, ids: "SELECT id FROM records WHERE kind = \(RecordKind.account.storedCode) AND status <= 1")
                 plan.index(states.compactMap { state in
                     (try? Account(state: state)).map { ($0, Set(state.conflicts.map(\.field))) }
                 })

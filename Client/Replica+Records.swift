@@ -87,8 +87,8 @@ extension Replica {
         let account = try reference.map(resolveAccount)
         return try store.read { db in
             let ids = account == nil
-                ? "SELECT id FROM records WHERE kind = :kind AND visible = 1"
-                : "SELECT id FROM records WHERE kind = :kind AND visible = 1 AND account_id = :account"
+                ? "SELECT id FROM records WHERE kind = :kind AND status <= 1"
+                : "SELECT id FROM records WHERE kind = :kind AND status <= 1 AND account_id = :account"
             let states = try store.loadRecords(db, ids: ids, arguments: ["kind": R.kind.storedCode, "account": account?.rawValue])
             return states.compactMap { try? R(state: $0) }
         }

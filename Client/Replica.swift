@@ -30,7 +30,7 @@ public struct Replica: Sendable {
         guard !text.isEmpty else {
             throw kind == .account ? ClientError.unknownAccount(reference) : ClientError.unknownRecord(kind, reference)
         }
-        let base = "SELECT id, name FROM records WHERE kind = :kind AND visible = 1"
+        let base = "SELECT id, name FROM records WHERE kind = :kind AND status <= 1"
         if let id = RecordID(rawValue: text),
             try Row.fetchOne(db, sql: "\(base) AND id = :id", arguments: ["kind": kind.storedCode, "id": id.rawValue]) != nil
         {

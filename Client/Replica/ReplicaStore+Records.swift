@@ -132,16 +132,16 @@ extension ReplicaStore {
         let columns = ColumnValues(index)
         try db.cachedStatement(
             sql: """
-                INSERT INTO records (id, kind, account_id, visible, needs_resolution, name, industry, region, owner, tier, stage, share, notes, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
-                    needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
+                INSERT INTO records (id, kind, account_id, status, name, industry, region, owner, tier, stage, share, notes, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, status = excluded.status,
+                    name = excluded.name, industry = excluded.industry,
                     region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
                     share = excluded.share, notes = excluded.notes, state = excluded.state
                 """
         ).execute(arguments: [
             // An account's own id is no account it belongs to: left out, it costs no index entry.
-            state.id.rawValue, state.kind.storedCode, columns.account, index.visible, index.needsResolution, columns.name,
+            state.id.rawValue, state.kind.storedCode, columns.account, RowStatus(index).rawValue, columns.name,
             columns.industry, columns.region, columns.owner, columns.tier, columns.stage, columns.share, columns.notes,
             try numbers.encode(state, outside: columns.byField, withFormatByte: false, db),
         ])

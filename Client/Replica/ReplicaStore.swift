@@ -237,7 +237,8 @@ public struct ReplicaStore: Sendable {
             try db.execute(sql: "DROP TABLE owner_changes")
         }
         // Smaller rows: a record's kind is a number (`RecordKind.storedCode`),
-        // its bytes leave out the format byte the layout implies, an account
+        // whether it is shown and in conflict one more (`RowStatus`), its
+        // bytes leave out the format byte the layout implies, an account
         // without review flags has none (NULL, not an empty list), and only
         // records that belong to an account are indexed by account.
         // SQLite cannot change a column's type in place, so the table is copied.
@@ -247,23 +248,22 @@ public struct ReplicaStore: Sendable {
                     id TEXT PRIMARY KEY,
                     kind INTEGER NOT NULL,
                     account_id TEXT,
-                    visible INTEGER NOT NULL,
-                    needs_resolution INTEGER NOT NULL,
+                    status INTEGER NOT NULL,
                     name TEXT, industry TEXT, region TEXT, owner TEXT, tier TEXT, stage TEXT, share INTEGER, notes TEXT,
                     flags TEXT,
                     state BLOB NOT NULL,
                     owners BLOB
                 );
                 INSERT INTO records_compact
-                    SELECT id, CASE kind \(RecordKind.storedCodeCases) END, account_id, visible,
-                        needs_resolution, name, industry, region, owner, tier, stage, share, notes, NULLIF(flags, '[]'), substr(state, 2), owners
+                    SELECT id, CASE kind \(RecordKind.storedCodeCases) END, account_id,
+                        CASE WHEN visible = 0 THEN 2 WHEN needs_resolution = 1 THEN 1 ELSE 0 END, name, industry, region, owner, tier, stage, share, notes, NULLIF(flags, '[]'), substr(state, 2), owners
                     FROM records;
                 DROP TABLE records;
                 ALTER TABLE records_compact RENAME TO records;
                 CREATE INDEX records_account ON records(account_id) WHERE account_id IS NOT NULL;
                 CREATE INDEX records_stage ON records(stage) WHERE kind = \(RecordKind.account.storedCode);
-                CREATE INDEX records_needing_resolution ON records(id) WHERE needs_resolution = 1 AND visible = 1;
-                CREATE INDEX records_flagged ON records(id) WHERE kind = \(RecordKind.account.storedCode) AND visible = 1 AND flags IS NOT NULL;
+                CREATE INDEX records_needing_resolution ON records(account_id) WHERE status = 1;
+                CREATE INDEX records_flagged ON records(id) WHERE kind = \(RecordKind.account.storedCode) AND status <= 1 AND flags IS NOT NULL;
                 """)
         }
         return migrator

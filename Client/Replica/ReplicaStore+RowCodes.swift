@@ -31,3 +31,20 @@ extension RecordKind {
         allCases.map { "WHEN '\($0.rawValue)' THEN \($0.storedCode)" }.joined(separator: " ")
     }
 }
+
+extension ReplicaStore {
+    /// A record row's `status`: whether the record is shown (not deleted)
+    /// and, when it is, whether it has a conflict to settle. One column where
+    /// there were two, and the two values most rows hold, 0 and 1, take no
+    /// byte of the row. Queries read it as `status <= 1` (shown) and
+    /// `status = 1` (shown, in conflict). Part of the file's layout.
+    enum RowStatus: Int {
+        case shown = 0
+        case inConflict = 1
+        case hidden = 2
+
+        init(_ index: RecordIndex) {
+            self = !index.visible ? .hidden : index.needsResolution ? .inConflict : .shown
+        }
+    }
+}
