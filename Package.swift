@@ -82,9 +82,10 @@ let package = Package(
             ],
             path: "Client"
         ),
-        // The system libcurl, with typed wrappers for its variadic calls.
+        // The system libcurl's header, and wrappers that open the library when
+        // kam first talks to a server (not linked: most commands never do).
         .systemLibrary(
-            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            name: "CCurl", path: "Sources/CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .executableTarget(
