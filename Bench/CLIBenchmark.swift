@@ -1,5 +1,6 @@
 import Foundation
 import KAMClient
+import KAMProtocol
 
 /// Benchmark 6: `kam account list --stage strategic` as a whole process,
 /// beside the same query in the sqlite3 tool.
@@ -8,7 +9,7 @@ enum CLIBenchmark {
     static let query = """
         SELECT a.id, a.status = 1, a.name, a.industry, a.region, a.owner, a.tier, a.stage, a.share, a.flags, \
         EXISTS (SELECT 1 FROM records c WHERE c.account_id = a.id AND c.id != a.id AND c.status = 1) AS child_conflicts \
-        FROM records a WHERE a.kind = 2 AND a.status <= 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
+        FROM records a WHERE a.kind = \(RecordKind.account.storedCode) AND a.status <= 1 AND a.stage = 'strategic' ORDER BY a.name, a.id;
         """
 
     static func run(_ context: BenchContext, largeHome: URL) throws -> BenchmarkReport {

@@ -27,8 +27,7 @@ public struct CurlTransport: HTTPTransport {
         let functions = UnsafeMutablePointer<kam_curl_functions>.allocate(capacity: 1)
         functions.initialize(to: kam_curl_functions())
         if let problem = kam_curl_load(functions) {
-            return .failure(.failed(
-                "kam could not load libcurl to talk to the server (\(String(cString: problem))): install it with 'apt-get install libcurl4'"))
+            return .failure(.unavailable("libcurl could not be loaded (\(String(cString: problem))); install it with 'sudo apt-get install libcurl4'"))
         }
         return .success(UnsafePointer(functions))
     }()

@@ -46,12 +46,14 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     case tls(String)
     /// Anything else libcurl reports.
     case failed(String)
+    /// This laptop cannot make HTTP requests at all: libcurl is missing.
+    case unavailable(String)
 
     /// Whether trying again later may succeed.
     public var isTransient: Bool {
         switch self {
         case .unreachable, .timedOut, .interrupted: true
-        case .tls, .failed: false
+        case .tls, .failed, .unavailable: false
         }
     }
 
@@ -62,6 +64,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
         case .interrupted(let detail): "the connection broke (\(detail))"
         case .tls(let detail): "the server's certificate could not be verified (\(detail)): if it uses a private certificate authority, trust its CA file with 'kam config --ca-cert PEM'"
         case .failed(let detail): "the request failed (\(detail))"
+        case .unavailable(let detail): "kam cannot talk to the server from this laptop: \(detail)"
         }
     }
 }

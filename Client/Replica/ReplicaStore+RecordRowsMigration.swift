@@ -4,11 +4,12 @@ import KAMProtocol
 import KAMSQLite
 
 extension ReplicaStore {
-    /// What the `v5-record-rows` migration writes, kept as that release wrote
-    /// it: kinds by name and records with their format byte, the layout
+    /// What the `v5-record-rows` migration writes, in the layout that step
+    /// leaves: kinds by name and records with their format byte, which
     /// `v6-compact-rows` then converts. A migration must not write through
-    /// code that follows the current layout, which may differ from the
-    /// layout its own step leaves.
+    /// code that follows the current layout, which may differ from its own
+    /// step's. (The owner history is written in the current form: kam reads
+    /// both, and v6 leaves it as it is.)
     enum RecordRowsMigration {
         /// Writes the record's row in the v5 layout.
         static func storeRow(_ db: Database, _ state: RecordState, numbers: ReplicaNumbers) throws {

@@ -8,7 +8,7 @@ extension RecordKind {
     /// row's header alone, so the kinds a territory holds most of, activities
     /// and contacts, take none. The numbers are part of the file's layout:
     /// never change or reuse one.
-    var storedCode: Int {
+    public var storedCode: Int {
         switch self {
         case .activity: 0
         case .contact: 1

@@ -21,7 +21,7 @@ public struct ReplicaStore: Sendable {
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
         // Most commands only read; a scheduled sync may open the same file at once.
-        try Self.migrator.migrateSharingFile(writer)
+        if try Self.migrator.migrateSharingFile(writer) { compactWAL() }
     }
 
     /// Creates a new replica in `home`; refuses if one is already there.
@@ -301,8 +301,23 @@ extension ReplicaStore {
         }
     }
 
-    /// Notes that a sync finished now.
+    /// Notes that a sync finished now, leaving the WAL small (see ``compactWAL()``).
     public func markSynced(at time: Timestamp = .now()) throws {
-        try writer.write { db in try db.execute(sql: "UPDATE replica SET last_sync = ? WHERE id = 1", arguments: [time.rawValue]) }
+        try writer.writeWithoutTransaction { db in
+            _ = try? db.checkpoint(.truncate)
+            try db.execute(sql: "UPDATE replica SET last_sync = ? WHERE id = 1", arguments: [time.rawValue])
+        }
+    }
+
+    /// Copies the WAL into the database, empties it, and leaves one small
+    /// transaction in it. The WAL files are kept between commands (see
+    /// `keepWALFiles`), so after a large write (a migration, a bootstrap) the
+    /// WAL would keep that size for good; an empty one would make the next
+    /// command write as it opens. Best effort: a reader holding the WAL leaves it as it is.
+    func compactWAL() {
+        try? writer.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+            try db.execute(sql: "UPDATE replica SET id = id WHERE id = 1")
+        }
     }
 }

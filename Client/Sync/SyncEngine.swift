@@ -57,6 +57,8 @@ public enum SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
             case "unauthorized": "the server refused the token (\(status)): \(message). Ask for a new token and set it with 'kam config --token -' (it reads the token from standard input)"
             default: "the server refused the sync (\(status) \(code)): \(message)"
             }
+        case .transport(.unavailable(let detail), _):
+            "\(TransportError.unavailable(detail)). Nothing is lost: your changes stay on this laptop; run 'kam sync' again once it is installed"
         case .transport(let error, let attempts):
             "\(error), after \(attempts) attempts. Nothing is lost: your changes stay on this laptop; run 'kam sync' again when the link is better"
         case .badResponse(let detail):

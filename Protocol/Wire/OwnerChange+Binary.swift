@@ -8,7 +8,8 @@ extension OwnerChange {
     /// 0x00 (at by k [from × (k - 1)  l to × l]) × c
     /// ```
     ///
-    /// `at` is a zigzag varint of milliseconds. `k = 0` is the account's
+    /// The changes run to the end of the bytes; `at` is a zigzag varint of
+    /// milliseconds. `k = 0` is the account's
     /// creation, from no owner to `by` alone: the one change most accounts
     /// have, written without its lists. The leading zero tells this form from
     /// the one before it, `c (at by k from × k  l to × l) × c` with `c ≥ 1`,

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <stddef.h>
+#include <string.h>
 
 /// libcurl's functions, found by `kam_curl_load`.
 struct kam_curl_functions {
@@ -22,13 +23,21 @@ struct kam_curl_functions {
     void (*slist_free_all)(struct curl_slist *list);
 };
 
-/// Opens libcurl, fills `f` and initialises the library once; returns NULL,
-/// or what the dynamic loader said went wrong.
+/// Opens libcurl (OpenSSL's build, else GnuTLS's), fills `f` and
+/// initialises the library once; returns NULL, or what went wrong.
 static inline const char *kam_curl_load(struct kam_curl_functions *f) {
     void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL) return dlerror();
+    if (library == NULL) library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) {
+        const char *problem = dlerror();
+        return problem != NULL ? problem : "libcurl.so.4 not found";
+    }
+    void *symbol;
+    (void)dlerror();
 #define KAM_CURL_FIND(field, name) \
-    if ((*(void **)&f->field = dlsym(library, name)) == NULL) return dlerror();
+    symbol = dlsym(library, name); \
+    if (symbol == NULL) return "libcurl.so.4 lacks " name; \
+    memcpy(&f->field, &symbol, sizeof symbol);
     KAM_CURL_FIND(global_init, "curl_global_init")
     KAM_CURL_FIND(easy_init, "curl_easy_init")
     KAM_CURL_FIND(easy_cleanup, "curl_easy_cleanup")
@@ -39,7 +48,7 @@ static inline const char *kam_curl_load(struct kam_curl_functions *f) {
     KAM_CURL_FIND(slist_append, "curl_slist_append")
     KAM_CURL_FIND(slist_free_all, "curl_slist_free_all")
 #undef KAM_CURL_FIND
-    f->global_init(CURL_GLOBAL_DEFAULT);
+    if (f->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return "libcurl could not initialise";
     return NULL;
 }
 

@@ -36,6 +36,8 @@ extension Kam {
             } catch SyncFailure.server(let status, let code, let message) {
                 try ReplicaStore.remove(home: home.resolved)
                 throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; check --token and run 'kam init' again", code: .failure)
+            } catch SyncFailure.transport(.unavailable(let detail), _) {
+                print("not registered: \(TransportError.unavailable(detail)). The replica registers at the first 'kam sync' once it is installed")
             } catch {
                 print("offline: the replica registers at the first 'kam sync'")
             }

@@ -56,7 +56,7 @@ struct OwnerHistoryCodingTests {
         #expect(try OwnerChange.decodeHistory(Data(bytes), account: Self.account) == history)
     }
 
-    @Test("damaged bytes are an error, never a wrong history")
+    @Test("bytes cut short inside a change are an error")
     func damaged() {
         let data = OwnerChange.encodeHistory(Self.histories[2])
         #expect(throws: StateEncodingError.self) { try OwnerChange.decodeHistory(data.dropLast(), account: Self.account) }
