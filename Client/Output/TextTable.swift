@@ -10,7 +10,7 @@ public struct TextTable: Sendable {
     }
 
     /// The rows alone, columns lined up, for label–value lists. `style` as in ``render(headerStyle:style:)``.
-    public func renderRows(style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }) -> String {
+    public func renderRows(style: ((_ row: Int, _ column: Int, _ text: String) -> String)? = nil) -> String {
         render(style: style).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
     }
 
@@ -23,53 +23,92 @@ public struct TextTable: Sendable {
     /// (e.g. yellow); the padding is measured without the styling.
     public func render(
         headerStyle: (String) -> String = { $0 },
-        style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }
+        style: ((_ row: Int, _ column: Int, _ text: String) -> String)? = nil
     ) -> String {
+        String(decoding: renderBytes(headerStyle: headerStyle, style: style), as: UTF8.self)
+    }
+
+    /// ``render(headerStyle:style:)`` as UTF-8 bytes, without a final newline.
+    public func renderBytes(
+        headerStyle: (String) -> String = { $0 },
+        style: ((_ row: Int, _ column: Int, _ text: String) -> String)? = nil
+    ) -> [UInt8] {
         let columns = headers.count
-        // Every cell is sanitized and measured once: a territory's list is
-        // tens of thousands of rows.
-        let safeHeaders = headers.map { DisplayText.sanitize($0) }
-        let headerWidths = safeHeaders.map(Self.width)
-        var cells: [String] = []
-        var cellWidths: [Int] = []
+        // A territory's list is tens of thousands of rows: every cell is made
+        // safe and measured once, its bytes kept in one buffer, and a cell of
+        // printable ASCII (most of them) is copied as it is, a column a byte.
+        var cells = Cells(capacity: rows.count * columns)
+        for header in headers { cells.append(header) }
+        var widths = (0..<columns).map { cells.widths[$0] }
         var rowEnds: [Int] = []
-        cells.reserveCapacity(rows.count * columns)
-        cellWidths.reserveCapacity(rows.count * columns)
         rowEnds.reserveCapacity(rows.count)
-        var widths = headerWidths
         for row in rows {
             for (index, cell) in row.prefix(columns).enumerated() {
-                let safe = DisplayText.sanitize(cell)
-                let width = Self.width(safe)
-                widths[index] = max(widths[index], width)
-                cells.append(safe)
-                cellWidths.append(width)
+                cells.append(cell)
+                widths[index] = max(widths[index], cells.widths[cells.widths.count - 1])
             }
-            rowEnds.append(cells.count)
+            rowEnds.append(cells.widths.count)
         }
-        // The lines are written as UTF-8 bytes into one buffer.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity((rows.count + 1) * (widths.reduce(0, +) + 2 * columns + 1))
-        func write(_ range: Range<Int>, of cells: [String], widths cellWidths: [Int], row: Int?) {
+        bytes.reserveCapacity(cells.bytes.count + (rows.count + 1) * (widths.reduce(0, +) / 2 + 2 * columns + 1))
+        func write(_ range: Range<Int>, row: Int?) {
             let lineStart = bytes.count
             for position in range {
                 let index = position - range.lowerBound
                 if index > 0 { bytes.append(0x20); bytes.append(0x20) }
-                bytes.append(contentsOf: (row.map { style($0, index, cells[position]) } ?? cells[position]).utf8)
-                if index < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: widths[index] - cellWidths[position])) }
+                let cell = cells.bytes[cells.starts[position]..<cells.starts[position + 1]]
+                if let row, let style {
+                    bytes.append(contentsOf: style(row, index, String(decoding: cell, as: UTF8.self)).utf8)
+                } else {
+                    bytes.append(contentsOf: cell)
+                }
+                if index < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: widths[index] - cells.widths[position])) }
             }
             while bytes.count > lineStart, bytes[bytes.count - 1] == 0x20 { bytes.removeLast() }
         }
-        write(0..<safeHeaders.count, of: safeHeaders, widths: headerWidths, row: nil)
-        let header = headerStyle(String(decoding: bytes, as: UTF8.self))
-        bytes.removeAll(keepingCapacity: true)
-        var start = 0
+        write(0..<columns, row: nil)
+        if !bytes.isEmpty {
+            let header = Array(headerStyle(String(decoding: bytes, as: UTF8.self)).utf8)
+            bytes.replaceSubrange(0..<bytes.count, with: header)
+        }
+        var start = columns
         for (row, end) in rowEnds.enumerated() {
             bytes.append(0x0A)
-            write(start..<end, of: cells, widths: cellWidths, row: row)
+            write(start..<end, row: row)
             start = end
         }
-        return header + String(decoding: bytes, as: UTF8.self)
+        return bytes
+    }
+
+    /// The table's cells, made safe, as one buffer of UTF-8 bytes with where
+    /// each starts and how many columns it takes.
+    private struct Cells {
+        var bytes: [UInt8] = []
+        var starts: [Int] = [0]
+        var widths: [Int] = []
+
+        init(capacity: Int) {
+            bytes.reserveCapacity(capacity * 8)
+            starts.reserveCapacity(capacity + 1)
+            widths.reserveCapacity(capacity)
+        }
+
+        mutating func append(_ cell: String) {
+            var cell = cell
+            let plain = cell.withUTF8 { utf8 in
+                for byte in utf8 where byte < 0x20 || byte >= 0x7F { return false }
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            if plain {
+                widths.append(bytes.count - starts[starts.count - 1])
+            } else {
+                let safe = DisplayText.sanitize(cell)
+                bytes.append(contentsOf: safe.utf8)
+                widths.append(TextTable.width(safe))
+            }
+            starts.append(bytes.count)
+        }
     }
 
     /// How many terminal columns `text` takes: 2 for East Asian wide and
@@ -97,14 +136,4 @@ public struct TextTable: Sendable {
         0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
         0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
     ]
-}
-
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        // By bytes: a trailing 0x20 byte is a space.
-        let utf8 = self.utf8
-        var end = utf8.endIndex
-        while end > utf8.startIndex, utf8[utf8.index(before: end)] == 0x20 { end = utf8.index(before: end) }
-        return end == utf8.endIndex ? self : String(self[..<end])
-    }
 }

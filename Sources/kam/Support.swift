@@ -118,8 +118,9 @@ func printJSON(bytes: [UInt8]) {
 let terminal = Terminal.current()
 
 /// Prints a table; every cell is sanitized, and `style` may colour a cell afterwards.
-func table(_ headers: [String], _ rows: [[String]], style: (_ row: Int, _ column: Int, _ text: String) -> String = { $2 }) {
-    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold, style: style))
+func table(_ headers: [String], _ rows: [[String]], style: ((_ row: Int, _ column: Int, _ text: String) -> String)? = nil) {
+    // Without colour a style changes nothing: left out, the cells are copied as bytes.
+    print(TextTable(headers: headers, rows: rows).render(headerStyle: terminal.bold, style: terminal.colour ? style : nil))
 }
 
 /// Text from the replica or the server, made safe to print outside a table.

@@ -42,6 +42,15 @@ struct DisplayTextTests {
     func tableLayout() {
         let table = TextTable(headers: ["ID", "NAME", ""], rows: [["a", "华为", "x"], ["bb", "c", ""], ["d"]])
         #expect(table.render() == "ID  NAME\na   华为  x\nbb  c\nd")
+        // A control character is made visible before the column is measured; styles wrap what is shown, unmeasured.
+        let safe = DisplayText.sanitize("x\u{1B}y")
+        #expect(safe != "x\u{1B}y")
+        let pad = { (count: Int) in String(repeating: " ", count: count) }
+        let styled = TextTable(headers: ["A", "B"], rows: [["x\u{1B}y", "名"], ["z", "w"]])
+            .render(headerStyle: { "<\($0)>" }, style: { _, column, text in column == 1 ? "[\(text)]" : text })
+        let width = TextTable.width(safe)
+        #expect(styled == "<A\(pad(width - 1))  B>\n\(safe)  [名]\nz\(pad(width - 1))  [w]")
+        #expect(String(decoding: TextTable(headers: ["A"], rows: [["b"]]).renderBytes(), as: UTF8.self) == "A\nb")
     }
 
     @Test("a cell is sanitized exactly when it holds a control character, read by bytes or by scalars")
