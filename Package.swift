@@ -42,10 +42,13 @@ let package = Package(
         .target(
             name: "KAMSQLite",
             dependencies: [
-                "KAMProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "KAMProtocol", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "SQLite"
         ),
+        // Wrappers for SQLite's variadic configuration calls (the library comes with GRDB).
+        .systemLibrary(name: "CSQLiteConfig", path: "Sources/CSQLiteConfig", providers: [.apt(["libsqlite3-dev"])]),
         // Named crash points for the crash tests (KAM_CRASH_AT); inert unless armed.
         .target(name: "KAMFaults", path: "Faults"),
         .target(
