@@ -51,31 +51,35 @@ public struct TextTable: Sendable {
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(cells.bytes.count + (rows.count + 1) * (widths.reduce(0, +) / 2 + 2 * columns + 1))
-        func write(_ range: Range<Int>, row: Int?) {
-            let lineStart = bytes.count
-            for position in range {
-                let index = position - range.lowerBound
-                if index > 0 { bytes.append(0x20); bytes.append(0x20) }
-                let cell = cells.bytes[cells.starts[position]..<cells.starts[position + 1]]
-                if let row, let style {
-                    bytes.append(contentsOf: style(row, index, String(decoding: cell, as: UTF8.self)).utf8)
-                } else {
-                    bytes.append(contentsOf: cell)
+        cells.bytes.withUnsafeBufferPointer { cellBytes in
+            func write(_ range: Range<Int>, row: Int?) {
+                let lineStart = bytes.count
+                for position in range {
+                    let index = position - range.lowerBound
+                    if index > 0 { bytes.append(0x20); bytes.append(0x20) }
+                    let cell = UnsafeBufferPointer(rebasing: cellBytes[cells.starts[position]..<cells.starts[position + 1]])
+                    if let row, let style {
+                        bytes.append(contentsOf: style(row, index, String(decoding: cell, as: UTF8.self)).utf8)
+                    } else {
+                        bytes.append(contentsOf: cell)
+                    }
+                    if index < columns - 1 {
+                        for _ in 0..<(widths[index] - cells.widths[position]) { bytes.append(0x20) }
+                    }
                 }
-                if index < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: widths[index] - cells.widths[position])) }
+                while bytes.count > lineStart, bytes[bytes.count - 1] == 0x20 { bytes.removeLast() }
             }
-            while bytes.count > lineStart, bytes[bytes.count - 1] == 0x20 { bytes.removeLast() }
-        }
-        write(0..<columns, row: nil)
-        if !bytes.isEmpty {
-            let header = Array(headerStyle(String(decoding: bytes, as: UTF8.self)).utf8)
-            bytes.replaceSubrange(0..<bytes.count, with: header)
-        }
-        var start = columns
-        for (row, end) in rowEnds.enumerated() {
-            bytes.append(0x0A)
-            write(start..<end, row: row)
-            start = end
+            write(0..<columns, row: nil)
+            if !bytes.isEmpty {
+                let header = Array(headerStyle(String(decoding: bytes, as: UTF8.self)).utf8)
+                bytes.replaceSubrange(0..<bytes.count, with: header)
+            }
+            var start = columns
+            for (row, end) in rowEnds.enumerated() {
+                bytes.append(0x0A)
+                write(start..<end, row: row)
+                start = end
+            }
         }
         return bytes
     }
