@@ -16,11 +16,14 @@ extension Database {
     /// WAL's frames afresh, and without the second setting the last one to
     /// close would copy them into the database again and sync it. Writers
     /// still copy a WAL that has grown past SQLite's auto-checkpoint size, and
-    /// a store may empty it itself after a large write.
+    /// a store may empty it itself after a large write. Because nothing is
+    /// copied at exit, a store that keeps its WAL files must commit with
+    /// `synchronous = FULL` for a commit to be durable when it returns.
     public func keepWALFiles() throws {
         var flag: CInt = 1
-        var code = sqlite3_file_control(sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &flag)
-        if code == SQLITE_OK { code = kam_sqlite3_no_checkpoint_on_close(sqliteConnection) }
+        let code = sqlite3_file_control(sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &flag)
         guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+        // An SQLite too old for this setting copies the WAL back at exit, as before: slower, never wrong.
+        _ = kam_sqlite3_no_checkpoint_on_close(sqliteConnection)
     }
 }

@@ -20,6 +20,15 @@ public struct ReplicaStore: Sendable {
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
+        // A commit is on disk when it returns: the WAL is not copied back when
+        // a command exits (see `keepWALFiles`), so with SQLite's NORMAL, which
+        // GRDB sets as it opens a pool, an edit kam reported as saved could
+        // be lost with the power. The WAL is cut back to 4 MiB whenever it
+        // starts over, never to nothing (which would make the next open write).
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
+        }
         // Most commands only read; a scheduled sync may open the same file at once.
         if try Self.migrator.migrateSharingFile(writer) { compactWAL() }
     }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /// libcurl's functions, found by `kam_curl_load`.
@@ -27,16 +28,19 @@ struct kam_curl_functions {
 /// initialises the library once; returns NULL, or what went wrong.
 static inline const char *kam_curl_load(struct kam_curl_functions *f) {
     void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL) library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
-        const char *problem = dlerror();
-        return problem != NULL ? problem : "libcurl.so.4 not found";
+        // The first error names the library kam looks for first.
+        static char problem[512];
+        const char *first = dlerror();
+        snprintf(problem, sizeof problem, "%s", first != NULL ? first : "libcurl.so.4 not found");
+        library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (library == NULL) return problem;
     }
     void *symbol;
     (void)dlerror();
 #define KAM_CURL_FIND(field, name) \
     symbol = dlsym(library, name); \
-    if (symbol == NULL) return "libcurl.so.4 lacks " name; \
+    if (symbol == NULL) return "the libcurl found lacks " name; \
     memcpy(&f->field, &symbol, sizeof symbol);
     KAM_CURL_FIND(global_init, "curl_global_init")
     KAM_CURL_FIND(easy_init, "curl_easy_init")

@@ -8,8 +8,12 @@
 /// Turns off the checkpoint SQLite runs when the last connection to a WAL
 /// database closes; returns an SQLite result code.
 static inline int kam_sqlite3_no_checkpoint_on_close(sqlite3 *db) {
+#ifdef SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE
     int value = 0;
     return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &value);
+#else
+    return SQLITE_ERROR;
+#endif
 }
 
 #endif
