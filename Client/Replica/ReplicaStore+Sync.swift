@@ -133,49 +133,65 @@ extension ReplicaStore {
         guard let cursor = Int64(exactly: page.cursor) else {
             throw SyncFailure.badResponse("the change feed's cursor \(page.cursor) is beyond what a replica can store")
         }
-        return try writer.write { db in
-            var changed = 0
-            var accounts: [RecordID: RecordState?] = [:]
-            // Owner changes that came before their account: usually none, and then no account looks for them.
-            let waiting = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM owner_changes_waiting)") ?? true
-            // What this laptop holds of the page's records, read in one statement (a bootstrap holds none).
-            var held = Dictionary(
-                try loadRecords(db, ids: "SELECT value FROM json_each(?)", arguments: [Self.jsonList(page.records.map(\.id.rawValue))])
-                    .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            for delta in page.records {
-                do { try delta.kind.schema.check(delta) } catch {
-                    throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
-                }
-                let local = held[delta.id]
-                if let local, local.kind != delta.kind {
-                    throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "this laptop holds a \(local.kind) under that id")
-                }
-                let base = local ?? RecordState(kind: delta.kind, id: delta.id)
-                let merged = base.joined(with: delta)
-                guard merged != base else { continue }
-                try store(db, merged, ownerChangesWaiting: waiting)
-                held[delta.id] = merged
-                for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
-                if merged.kind == .account { accounts[merged.id] = merged }
-                changed += 1
+        // A page can be pulled again, unlike a local edit: its commit need not
+        // wait for the disk (the replica commits with FULL otherwise), and the
+        // sync's end syncs the WAL (`markSynced`). SQLite keeps the order of
+        // commits either way, so power lost mid-sync loses only pages the
+        // cursor has not passed yet.
+        return try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            var applied: AppliedPage?
+            try db.inTransaction {
+                applied = try storePage(page, cursor: cursor, db)
+                return .commit
             }
-            // Removals after the records: the server never sends a record both
-            // ways in one page, and a record still seen through another account
-            // must be judged by its state after the page.
-            let removed = try apply(page.removals, db)
-            try Self.store(page.ownerChanges, db)
-            for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
-            for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
-            let withShareRecords = Set(try String.fetchAll(
-                db, sql: "SELECT DISTINCT account_id FROM records WHERE kind = \(RecordKind.shareRecord.storedCode) AND account_id IN (SELECT value FROM json_each(?))",
-                arguments: [Self.jsonList(accounts.keys.map(\.rawValue))]))
-            for (account, known) in accounts {
-                try refreshFlags(db, account: account, known: known, hasShareRecords: withShareRecords.contains(account.rawValue))
-            }
-            try Self.storeAuthors(page.authors, db)
-            CrashPoint.afterPullPageStored.reach()
-            try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])
-            return AppliedPage(changed: changed, removed: removed)
+            return applied!
         }
+    }
+
+    private func storePage(_ page: PullPage, cursor: Int64, _ db: Database) throws -> AppliedPage {
+        var changed = 0
+        var accounts: [RecordID: RecordState?] = [:]
+        // Owner changes that came before their account: usually none, and then no account looks for them.
+        let waiting = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM owner_changes_waiting)") ?? true
+        // What this laptop holds of the page's records, read in one statement (a bootstrap holds none).
+        var held = Dictionary(
+            try loadRecords(db, ids: "SELECT value FROM json_each(?)", arguments: [Self.jsonList(page.records.map(\.id.rawValue))])
+                .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for delta in page.records {
+            do { try delta.kind.schema.check(delta) } catch {
+                throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "\(error)")
+            }
+            let local = held[delta.id]
+            if let local, local.kind != delta.kind {
+                throw SyncFailure.unstorable(record: "\(delta.kind) \(delta.id)", reason: "this laptop holds a \(local.kind) under that id")
+            }
+            let base = local ?? RecordState(kind: delta.kind, id: delta.id)
+            let merged = base.joined(with: delta)
+            guard merged != base else { continue }
+            try store(db, merged, ownerChangesWaiting: waiting)
+            held[delta.id] = merged
+            for account in RecordIndex.accounts(of: merged) where accounts[account] == nil { accounts[account] = .some(nil) }
+            if merged.kind == .account { accounts[merged.id] = merged }
+            changed += 1
+        }
+        // Removals after the records: the server never sends a record both
+        // ways in one page, and a record still seen through another account
+        // must be judged by its state after the page.
+        let removed = try apply(page.removals, db)
+        try Self.store(page.ownerChanges, db)
+        for entry in removed where !entry.accountRemoved { accounts[entry.account] = accounts[entry.account] ?? .some(nil) }
+        for entry in removed where entry.accountRemoved { accounts[entry.account] = nil }
+        let withShareRecords = Set(try String.fetchAll(
+            db, sql: "SELECT DISTINCT account_id FROM records WHERE kind = \(RecordKind.shareRecord.storedCode) AND account_id IN (SELECT value FROM json_each(?))",
+            arguments: [Self.jsonList(accounts.keys.map(\.rawValue))]))
+        for (account, known) in accounts {
+            try refreshFlags(db, account: account, known: known, hasShareRecords: withShareRecords.contains(account.rawValue))
+        }
+        try Self.storeAuthors(page.authors, db)
+        CrashPoint.afterPullPageStored.reach()
+        try db.execute(sql: "UPDATE replica SET cursor = ? WHERE id = 1", arguments: [cursor])
+        return AppliedPage(changed: changed, removed: removed)
     }
 }
