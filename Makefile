@@ -17,13 +17,14 @@ build: deps
 
 ## test: schemathesis against a live server, the office dashboard in headless chromium,
 ## the benchmarks on tiny data, then every Swift test suite one at a time (the model
-## checkers keep both cores busy)
+## checkers keep both cores busy), the store suites on SQLite and on a throwaway
+## PostgreSQL cluster (installed from Debian when missing)
 test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/schemathesis.sh
 	bash scripts/browser-tests.sh
 	bash scripts/bench.sh --smoke
-	$(SWIFT) test --no-parallel --skip-build
+	KAM_REQUIRE_POSTGRES=1 bash scripts/with-postgres.sh $(SWIFT) test --no-parallel --skip-build
 
 ## bench: release builds, every benchmark beside its same-run reference; writes BENCHMARKS.md
 bench: deps

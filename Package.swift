@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The shared model and the merge: pure code, no I/O, used by both sides.
@@ -67,6 +69,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Server"
         ),
@@ -139,6 +144,12 @@ let package = Package(
         ),
         // What several test targets share: the seeded generator.
         .target(name: "KAMTestSupport", path: "Tests/Support"),
+        // What the server's and the end-to-end tests share: the databases they run against.
+        .target(
+            name: "KAMServerTestSupport",
+            dependencies: ["KAMServer", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ServerSupport"
+        ),
         .testTarget(
             name: "KAMProtocolTests",
             dependencies: [
@@ -154,6 +165,7 @@ let package = Package(
                 "KAMServer",
                 "KAMSQLite",
                 "KAMTestSupport",
+                "KAMServerTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -181,6 +193,7 @@ let package = Package(
                 "KAMServer",
                 "KAMTables",
                 "KAMTestSupport",
+                "KAMServerTestSupport",
                 "KAMFaults",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

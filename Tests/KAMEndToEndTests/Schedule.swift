@@ -32,7 +32,10 @@ struct Schedule {
 
     let seed: UInt64
     var rng: SplitMix
-    let server: SyncService
+    /// The server: one process, or several over one database, taking requests in turn.
+    let servers: [SyncService]
+    private let turn = Turn()
+    var server: SyncService { servers[turn.next() % servers.count] }
     var laptops: [Laptop] = []
     var writes: [Key: [Write]] = [:]
     var failures: [String] = []
@@ -43,10 +46,11 @@ struct Schedule {
     private var nextValue = 0
     static let fields = ["region", "notes", "industry", "tier"]
 
-    init(seed: UInt64) async throws {
+    /// A schedule over the servers `storages` stand for (one SQLite store in memory unless given).
+    init(seed: UInt64, storages: [any SyncStorage]? = nil) async throws {
         self.seed = seed
         rng = SplitMix(seed: seed)
-        server = SyncService(storage: try SQLiteStore.inMemory(), logger: SQLiteStore.quietLogger)
+        servers = try (storages ?? [SQLiteStore.inMemory()]).map { SyncService(storage: $0, logger: SQLiteStore.quietLogger) }
         var users: [User] = []
         for (name, role) in [("zhao", Role.manager), ("qian", .manager), ("li", .rep), ("wang", .rep)] {
             let token = try await server.addUser(name: name, role: role)
@@ -319,4 +323,11 @@ struct Schedule {
         }
         return states
     }
+}
+
+/// Whose turn it is among several server processes.
+private final class Turn: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int { lock.withLock { count += 1; return count } }
 }

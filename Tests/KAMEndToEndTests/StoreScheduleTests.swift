@@ -1,21 +1,39 @@
 import Foundation
+import KAMServer
+import KAMServerTestSupport
 import Testing
 
-/// Random schedules over the real replica and server stores (SQLite in
-/// memory), with managers and reps, reassignments and the refusals they
-/// bring. Every schedule must converge and lose no accepted write.
+/// Random schedules over the real replica and server stores, with managers
+/// and reps, reassignments and the refusals they bring: one server on SQLite
+/// in memory, and, when the run has a PostgreSQL cluster, two server
+/// processes on one PostgreSQL database taking requests in turn. Every
+/// schedule must converge and lose no accepted write.
 /// `KAM_STORE_SEED=N` replays one schedule; `KAM_STORE_SCHEDULES=N` runs more
-/// (default 300; the protocol-level checker runs 10,000).
+/// (default 300 on SQLite, 100 on PostgreSQL; the protocol-level checker runs 10,000).
 @Suite("Store schedules")
 struct StoreScheduleTests {
-    @Test("random schedules over the real stores, with reps, reassignments, moves, refusals, lost acknowledgements, lost pages and duplicates, converge, lose nothing and leave every laptop exactly what it may see")
-    func schedules() async throws {
+    /// The servers a schedule runs against.
+    struct Servers: CustomTestStringConvertible, Sendable {
+        let name: String
+        let schedules: Int
+        let make: @Sendable () async throws -> [any SyncStorage]
+        var testDescription: String { name }
+
+        static let sqlite = Servers(name: "one process on SQLite", schedules: 300) { [try SQLiteStore.inMemory()] }
+        static let postgres = Servers(name: "two processes on PostgreSQL", schedules: 100) {
+            try await TestDatabases.postgresStores(count: 2)
+        }
+        static let all = TestDatabases.postgresURL == nil ? [sqlite] : [sqlite, postgres]
+    }
+
+    @Test("random schedules over the real stores, with reps, reassignments, moves, refusals, lost acknowledgements, lost pages and duplicates, converge, lose nothing and leave every laptop exactly what it may see", arguments: Servers.all)
+    func schedules(_ servers: Servers) async throws {
         let environment = ProcessInfo.processInfo.environment
         let seeds: [UInt64]
         if let replay = environment["KAM_STORE_SEED"].flatMap(UInt64.init) {
             seeds = [replay]
         } else {
-            let count = environment["KAM_STORE_SCHEDULES"].flatMap(Int.init) ?? 300
+            let count = environment["KAM_STORE_SCHEDULES"].flatMap(Int.init) ?? servers.schedules
             var source = SystemRandomNumberGenerator()
             seeds = (0..<count).map { _ in source.next() }
         }
@@ -26,7 +44,7 @@ struct StoreScheduleTests {
                 group.addTask {
                     var out: [(UInt64, [String], Tally)] = []
                     for seed in mine {
-                        var schedule = try await Schedule(seed: seed)
+                        var schedule = try await Schedule(seed: seed, storages: try await servers.make())
                         try await schedule.run(steps: 60)
                         let stats = schedule.stats
                         out.append((seed, schedule.failures, Tally(

@@ -1,6 +1,7 @@
 import Foundation
 import KAMProtocol
 import KAMServer
+import KAMServerTestSupport
 import Logging
 import Testing
 
@@ -104,10 +105,13 @@ func account(_ name: String, owner: String, stage: Stage = .development, share: 
 /// once per storage, so all of them keep the same policy.
 struct Storage: CustomTestStringConvertible, Sendable {
     let name: String
-    let make: @Sendable () throws -> any SyncStorage
+    let make: @Sendable () async throws -> any SyncStorage
 
     var testDescription: String { name }
 
     static let sqlite = Storage(name: "SQLite") { try SQLiteStore.inMemory() }
-    static let all = [sqlite]
+    /// A schema of its own in the cluster `make test` starts.
+    static let postgres = Storage(name: "PostgreSQL") { try await TestDatabases.postgresStore() }
+    /// SQLite always; PostgreSQL when the run has a cluster.
+    static let all = TestDatabases.postgresURL == nil ? [sqlite] : [sqlite, postgres]
 }

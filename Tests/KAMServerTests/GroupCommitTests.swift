@@ -9,7 +9,7 @@ import Testing
 struct GroupCommitTests {
     @Test("in one group, a forged push fails alone and the others commit", arguments: Storage.all)
     func forgedPushFailsAlone(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         var wang = try await fixture.laptop("wang", replica: "wang-laptop")
         let huawei = li.create(account("华为", owner: "li"))
@@ -40,7 +40,7 @@ struct GroupCommitTests {
 
     @Test("many laptops pushing at once are each acknowledged, and everything they pushed is merged", arguments: Storage.all)
     func concurrentPushes(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var laptops: [Laptop] = []
         for index in 0..<8 { laptops.append(try await fixture.laptop("zhao", replica: "zhao-\(index)")) }
         var requests: [(User, PushRequest)] = []

@@ -40,7 +40,7 @@ struct PushFuzzTests {
         print("push fuzzing: KAM_FUZZ_SEED=\(seed) replays this run")
         let cases = ProcessInfo.processInfo.environment["KAM_FUZZ_CASES"].flatMap(Int.init) ?? 400
         var rng = SplitMix(seed: seed)
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         let li = try await fixture.laptop("li", replica: "li-laptop")
         let zhao = try await fixture.laptop("zhao", replica: "zhao-laptop")
         let ids = (0..<4).map { RecordID(rawValue: "acct-\($0)")! } + [RecordID(rawValue: "acct-0:2026-Q3")!]

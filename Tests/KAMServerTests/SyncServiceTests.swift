@@ -9,7 +9,7 @@ import Testing
 struct SyncServiceTests {
     @Test("tokens work until revoked and are stored only as hashes", arguments: Storage.all)
     func users(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         let token = fixture.tokens["li"]!
         #expect(token.hasPrefix("kam_") && token.count >= 40)
         #expect(try await fixture.store.authenticate(token: token)?.name == "li")
@@ -24,7 +24,7 @@ struct SyncServiceTests {
 
     @Test("a push is merged, pulled back, and re-sending it changes nothing", arguments: Storage.all)
     func pushPullRetry(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         let id = li.create(account("华为", owner: "li"))
         let push = li.pushRequest()
@@ -43,7 +43,7 @@ struct SyncServiceTests {
 
     @Test("pages follow the cursor and never skip a change", arguments: Storage.all)
     func paging(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         let ids = (0..<20).map { li.create(account("account \($0)", owner: "li")) }
         _ = try await fixture.store.push(li.pushRequest(), by: li.user)
@@ -67,7 +67,7 @@ struct SyncServiceTests {
     func pagingPastOtherReps(_ storage: Storage) async throws {
         // Many changes by wang after li's account: li's pull reads li's accounts
         // first rather than walking wang's changes (see the SQLite storage's feedQuery).
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         var wang = try await fixture.laptop("wang", replica: "wang-laptop")
         let mine = li.create(account("mine", owner: "li"))
@@ -102,7 +102,7 @@ struct SyncServiceTests {
     @Test("two laptops' pushes in either order give the same merged state", arguments: Storage.all)
     func orderIndependence(_ storage: Storage) async throws {
         for liFirst in [true, false] {
-            let fixture = try await StoreFixture(try storage.make())
+            let fixture = try await StoreFixture(try await storage.make())
             var li = try await fixture.laptop("li", replica: "li-laptop")
             var zhao = try await fixture.laptop("zhao", replica: "zhao-laptop")
             let id = li.create(account("宝钢", owner: "li"))
@@ -144,7 +144,7 @@ struct SyncServiceTests {
 
     @Test("a record and its new account merge in one batch, whatever their order", arguments: Storage.all)
     func batchOrder(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         let id = li.create(account("华为", owner: "li"))
         li.create(Contact(account: id, name: "王芳"))
@@ -157,7 +157,7 @@ struct SyncServiceTests {
 
     @Test("a rep may not change another rep's account; the rest of the batch is merged", arguments: Storage.all)
     func permissions(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         var wang = try await fixture.laptop("wang", replica: "wang-laptop")
         let lis = li.create(account("华为", owner: "li"))
@@ -196,7 +196,7 @@ struct SyncServiceTests {
 
     @Test("reps see their own accounts; a new owner pulls the account's whole history", arguments: Storage.all)
     func visibilityAndReassignment(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         var wang = try await fixture.laptop("wang", replica: "wang-laptop")
         let id = li.create(account("华为", owner: "li"))
@@ -223,7 +223,7 @@ struct SyncServiceTests {
 
     @Test("forged history and restored backups are refused and nothing is merged", arguments: Storage.all)
     func forgery(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         _ = try await fixture.laptop("wang", replica: "wang-laptop")
         li.create(account("华为", owner: "li"))
@@ -263,7 +263,7 @@ struct SyncServiceTests {
 
     @Test("bad values are refused before anything is written", arguments: Storage.all)
     func badValues(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         let id = li.create(account("华为", owner: "li"))
         li.write(id, "stage", .text("won"))
@@ -276,7 +276,7 @@ struct SyncServiceTests {
 
     @Test("office queries: filters, text, detail with history, pipeline", arguments: Storage.all)
     func officeQueries(_ storage: Storage) async throws {
-        let fixture = try await StoreFixture(try storage.make())
+        let fixture = try await StoreFixture(try await storage.make())
         var li = try await fixture.laptop("li", replica: "li-laptop")
         var wang = try await fixture.laptop("wang", replica: "wang-laptop")
         let huawei = li.create(account("华为技术", owner: "li", stage: .stable, share: 60))

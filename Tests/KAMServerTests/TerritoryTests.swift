@@ -19,7 +19,7 @@ struct TerritoryTests {
         let contact: RecordID
 
         init(_ storage: Storage) async throws {
-            fixture = try await StoreFixture(try storage.make())
+            fixture = try await StoreFixture(try await storage.make())
             zhao = try await fixture.laptop("zhao", replica: "zhao-laptop")
             li = try await fixture.laptop("li", replica: "li-laptop")
             wang = try await fixture.laptop("wang", replica: "wang-laptop")

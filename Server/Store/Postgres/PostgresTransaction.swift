@@ -1,0 +1,490 @@
+import Foundation
+import KAMProtocol
+import NIOCore
+import PostgresNIO
+
+/// The storage primitives over one open PostgreSQL transaction.
+///
+/// Used from one thread at a time: the one ``PostgresStore`` runs the
+/// transaction's body on.
+final class PostgresTransaction: SyncTransaction {
+    /// What a transaction may do, and so how it begins.
+    enum Mode {
+        /// A consistent snapshot that writes nothing.
+        case read
+        /// Writes, serialised with every other write on the feed's counter row.
+        case write
+        /// Schema changes, serialised with every other process's.
+        case migrate
+        /// Users and sessions: single-statement changes that need no order with the feed.
+        case users
+    }
+
+    let session: PostgresSession
+    let numbers: PostgresReplicaNumbers
+    /// Replica numbers read or given by this transaction, remembered once it commits.
+    var learned: [ReplicaID: UInt64] = [:]
+    /// How many savepoints are open.
+    var savepointDepth = 0
+
+    init(session: PostgresSession, numbers: PostgresReplicaNumbers) {
+        self.session = session
+        self.numbers = numbers
+    }
+
+    /// A key no other program's advisory locks use: kam's schema changes.
+    static let migrationLock: Int64 = 0x6B61_6D2D_6D69_6772
+
+    /// Begins a transaction of `mode` on `session`, runs `body` and commits;
+    /// rolls back and rethrows when anything throws.
+    static func run<T>(
+        _ session: PostgresSession, mode: Mode, schema: String?, numbers: PostgresReplicaNumbers,
+        _ body: (PostgresTransaction) throws -> T
+    ) throws -> T {
+        switch mode {
+        case .read: try session.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        case .write, .migrate, .users: try session.query("BEGIN ISOLATION LEVEL READ COMMITTED")
+        }
+        do {
+            if let schema {
+                let quoted = "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                if mode == .migrate {
+                    try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
+                    try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted)"))
+                }
+                try session.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(quoted)"))
+            } else if mode == .migrate {
+                try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
+            }
+            if mode == .write {
+                // Every write of every process waits here for the one before it to commit (see PostgresStore).
+                try session.query("SELECT value FROM sequence WHERE id = 1 FOR UPDATE")
+            }
+            let transaction = PostgresTransaction(session: session, numbers: numbers)
+            let result = try body(transaction)
+            try session.query("COMMIT")
+            numbers.remember(transaction.learned.map { ($0.key, $0.value) })
+            return result
+        } catch {
+            do { try session.query("ROLLBACK") } catch {
+                // A connection that cannot roll back is in no state to be reused.
+                _ = session.connection.close() as EventLoopFuture<Void>
+            }
+            throw error
+        }
+    }
+
+    /// A whole number the database holds as a signed 64-bit integer.
+    static func stored(_ value: UInt64) throws -> Int64 {
+        guard let stored = Int64(exactly: value) else { throw StorageError.outOfRange(value) }
+        return stored
+    }
+
+    // MARK: Replicas
+
+    static let replicaColumns = "SELECT id, user_name, registered_at, last_seen_at, revoked_at FROM replicas"
+
+    static func replicaInfo(_ row: PostgresRow) throws -> ReplicaInfo? {
+        let (id, user, registeredAt, lastSeenAt, revokedAt) = try row.decode((String, String, Int64, Int64?, Int64?).self)
+        guard let id = ReplicaID(rawValue: id) else { return nil }
+        return ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt)
+    }
+
+    func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
+        try session.rows("\(unescaped: Self.replicaColumns) WHERE id = \(id.rawValue)").first.flatMap(Self.replicaInfo)
+    }
+
+    func replicas(user: String?) throws -> [ReplicaInfo] {
+        let rows = if let user {
+            try session.rows("\(unescaped: Self.replicaColumns) WHERE user_name = \(user) ORDER BY registered_at, id")
+        } else {
+            try session.rows("\(unescaped: Self.replicaColumns) ORDER BY user_name, registered_at, id")
+        }
+        return try rows.compactMap(Self.replicaInfo)
+    }
+
+    func activeReplicaCount(of user: String) throws -> Int {
+        try session.rows("SELECT COUNT(*) FROM replicas WHERE user_name = \(user) AND revoked_at IS NULL")[0].decode(Int.self)
+    }
+
+    func revokeReplica(_ replica: ReplicaID, at: Int64) throws {
+        try session.query("UPDATE replicas SET revoked_at = \(at) WHERE id = \(replica.rawValue) AND revoked_at IS NULL")
+    }
+
+    func markSeen(_ replica: ReplicaID, at: Int64) throws {
+        try session.query("UPDATE replicas SET last_seen_at = \(at) WHERE id = \(replica.rawValue)")
+    }
+
+    func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {
+        var result: [ReplicaID: UInt64] = [:]
+        for row in try session.rows("SELECT id, highest_counter FROM replicas WHERE user_name = \(user) AND revoked_at IS NULL") {
+            let (id, counter) = try row.decode((String, Int64).self)
+            if let id = ReplicaID(rawValue: id) { result[id] = UInt64(max(0, counter)) }
+        }
+        return result
+    }
+
+    func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String] {
+        let rows: [PostgresRow]
+        if let replicas {
+            guard !replicas.isEmpty else { return [:] }
+            rows = try session.rows("SELECT id, user_name FROM replicas WHERE id = ANY(\(replicas.map(\.rawValue)))")
+        } else {
+            rows = try session.rows("SELECT id, user_name FROM replicas")
+        }
+        var result: [ReplicaID: String] = [:]
+        for row in rows {
+            let (id, user) = try row.decode((String, String).self)
+            if let id = ReplicaID(rawValue: id) { result[id] = user }
+        }
+        return result
+    }
+
+    func insertReplica(_ replica: ReplicaID, user: String, at: Int64) throws {
+        try session.query("INSERT INTO replicas (id, user_name, registered_at) VALUES (\(replica.rawValue), \(user), \(at))")
+    }
+
+    func setHighestCounter(_ counter: UInt64, of replica: ReplicaID) throws {
+        try session.query("UPDATE replicas SET highest_counter = \(try Self.stored(counter)) WHERE id = \(replica.rawValue)")
+    }
+
+    func replicas(numbered wanted: Set<UInt64>) throws -> [UInt64: ReplicaID] {
+        var result: [UInt64: ReplicaID] = [:]
+        for number in wanted { result[number] = try replica(numbered: number) }
+        return result
+    }
+
+    // MARK: Records
+
+    func record(_ id: RecordID) throws -> StoredRecord? {
+        guard let row = try session.rows("SELECT kind, state, created_by FROM records WHERE id = \(id.rawValue)").first else { return nil }
+        let (kind, state, createdBy) = try row.decode((String, Data, String).self)
+        return StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
+    }
+
+    /// A record row's state; a row this release cannot read is damaged data.
+    func decode(kind: String, state: Data, id: RecordID) throws -> RecordState {
+        guard let kind = RecordKind(rawValue: kind) else { throw StateEncodingError.badRecord }
+        return try decode(state, kind: kind, id: id)
+    }
+
+    func kind(of id: RecordID) throws -> RecordKind? {
+        try session.rows("SELECT kind FROM records WHERE id = \(id.rawValue)").first
+            .flatMap { RecordKind(rawValue: try $0.decode(String.self)) }
+    }
+
+    func records(of account: RecordID) throws -> [RecordState] {
+        try loadRecords("""
+            SELECT r.id, r.kind, r.state FROM record_accounts ra JOIN records r ON r.id = ra.record_id
+            WHERE ra.account_id = \(account.rawValue) AND ra.record_id != \(account.rawValue) ORDER BY ra.record_id
+            """)
+    }
+
+    func roles(of users: Set<String>) throws -> [String: Role] {
+        guard !users.isEmpty else { return [:] }
+        var result: [String: Role] = [:]
+        for row in try session.rows("SELECT name, role FROM users WHERE name = ANY(\(Array(users)))") {
+            let (name, role) = try row.decode((String, String).self)
+            if let role = Role(rawValue: role) { result[name] = role }
+        }
+        return result
+    }
+
+    func recordsNaming(_ account: RecordID) throws -> [NamedRecord] {
+        let rows = try session.rows("""
+            SELECT r.id, r.kind, string_agg(other.account_id, E'\\n') FROM record_accounts ra
+            JOIN records r ON r.id = ra.record_id JOIN record_accounts other ON other.record_id = ra.record_id
+            WHERE ra.account_id = \(account.rawValue) GROUP BY r.id, r.kind ORDER BY r.id
+            """)
+        return try rows.compactMap { row in
+            let (id, kind, accounts) = try row.decode((String, String, String?).self)
+            guard let id = RecordID(rawValue: id), let kind = RecordKind(rawValue: kind) else { return nil }
+            let named = (accounts ?? "").split(separator: "\n").compactMap { RecordID(rawValue: String($0)) }
+            return NamedRecord(id: id, kind: kind, accounts: named.sorted())
+        }
+    }
+
+    func accountsNamed(by record: RecordID) throws -> [RecordID] {
+        try session.rows("SELECT account_id FROM record_accounts WHERE record_id = \(record.rawValue)")
+            .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
+    }
+
+    func recordsNamingSeveralAccounts() throws -> [RecordID] {
+        try session.rows("SELECT record_id FROM record_accounts GROUP BY record_id HAVING COUNT(*) > 1 ORDER BY record_id")
+            .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
+    }
+
+    func accountIDs() throws -> [RecordID] {
+        try session.rows("SELECT id FROM records WHERE kind = 'account' ORDER BY id")
+            .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
+    }
+
+    func shareRecords(of account: RecordID) throws -> [RecordState] {
+        try loadRecords("""
+            SELECT r.id, r.kind, r.state FROM records r WHERE r.account_id = \(account.rawValue) AND r.kind = 'share-record' ORDER BY r.id
+            """)
+    }
+
+    func visibleRecords(of kinds: [RecordKind], in scope: AccessScope) throws -> [RecordState] {
+        let kinds = kinds.map(\.rawValue)
+        switch scope {
+        case .everything:
+            return try loadRecords("SELECT r.id, r.kind, r.state FROM records r WHERE r.visible AND r.kind = ANY(\(kinds)) ORDER BY r.id")
+        case .accessRows(let user):
+            return try loadRecords("""
+                SELECT r.id, r.kind, r.state FROM records r WHERE r.visible AND r.kind = ANY(\(kinds))
+                AND EXISTS (SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id
+                    AND aa.user_name = \(user) WHERE ra.record_id = r.id)
+                ORDER BY r.id
+                """)
+        }
+    }
+
+    /// The records whose rows `query` selects (`id`, `kind`, `state`), in its order.
+    func loadRecords(_ query: PostgresQuery) throws -> [RecordState] {
+        try session.rows(query).compactMap { row in
+            let (id, kind, state) = try row.decode((String, String, Data).self)
+            guard let id = RecordID(rawValue: id) else { return nil }
+            return try decode(kind: kind, state: state, id: id)
+        }
+    }
+
+    func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
+        let index = RecordIndex(state)
+        let named = Set(RecordIndex.accounts(of: state))
+        let held = Set(try accountsNamed(by: state.id))
+        let gone = held.subtracting(named).map(\.rawValue)
+        if !gone.isEmpty {
+            try session.query("DELETE FROM record_accounts WHERE record_id = \(state.id.rawValue) AND account_id = ANY(\(gone))")
+        }
+        let added = named.subtracting(held).map(\.rawValue)
+        if !added.isEmpty {
+            try session.query("""
+                INSERT INTO record_accounts (record_id, account_id) SELECT \(state.id.rawValue), unnest(\(added)::text[])
+                """)
+        }
+        let name = state.kind == .account ? index.name : nil
+        try session.query("""
+            INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
+                                 name, industry, region, owner, tier, stage, share, notes, state, seq)
+            VALUES (\(state.id.rawValue), \(state.kind.rawValue), \(index.account?.rawValue), \(createdBy), \(index.visible),
+                    \(index.needsResolution), \(name), \(index.industry), \(index.region), \(index.owner), \(index.tier),
+                    \(index.stage), \(index.share), \(index.notes), \(try encode(state)), \(try Self.stored(sequence)))
+            ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
+                needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
+                region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
+                share = excluded.share, notes = excluded.notes, state = excluded.state, seq = excluded.seq
+            """)
+    }
+
+    // MARK: Access
+
+    func accessUsers(of account: RecordID) throws -> Set<String> {
+        Set(try session.rows("SELECT user_name FROM account_access WHERE account_id = \(account.rawValue)").map { try $0.decode(String.self) })
+    }
+
+    func hasAccess(_ user: String, to account: RecordID) throws -> Bool {
+        try !session.rows("SELECT 1 FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)").isEmpty
+    }
+
+    func grantAccess(_ user: String, to account: RecordID) throws {
+        try session.query("INSERT INTO account_access (account_id, user_name) VALUES (\(account.rawValue), \(user)) ON CONFLICT DO NOTHING")
+    }
+
+    func revokeAccess(_ user: String, to account: RecordID) throws {
+        try session.query("DELETE FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)")
+    }
+
+    func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
+        // Records and owner changes keep their order among each other.
+        let keys = try session.rows("""
+            SELECT r.seq, r.id, NULL::bigint FROM record_accounts ra JOIN records r ON r.id = ra.record_id
+            WHERE ra.account_id = \(account.rawValue)
+            UNION ALL SELECT seq, NULL, id FROM owner_changes WHERE account_id = \(account.rawValue)
+            ORDER BY 1
+            """)
+        var next = sequence
+        for key in keys {
+            next += 1
+            let (_, record, change) = try key.decode((Int64, String?, Int64?).self)
+            if let change {
+                try session.query("UPDATE owner_changes SET seq = \(try Self.stored(next)) WHERE id = \(change)")
+            } else if let record {
+                try session.query("UPDATE records SET seq = \(try Self.stored(next)) WHERE id = \(record)")
+            }
+        }
+        return next
+    }
+
+    func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64 {
+        guard try kind(of: record) != nil else { return sequence }
+        try session.query("UPDATE records SET seq = \(try Self.stored(sequence + 1)) WHERE id = \(record.rawValue)")
+        return sequence + 1
+    }
+
+    func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws {
+        try session.query("""
+            INSERT INTO removals (seq, user_name, record_id, kind, account_id, reason, owners)
+            VALUES (\(try Self.stored(sequence)), \(user), \(removal.id.rawValue), \(removal.kind.rawValue),
+                    \(removal.account.rawValue), \(removal.reason.rawValue), \(try SQLiteTransaction.list(removal.owners)))
+            """)
+    }
+
+    func addOwnerChange(_ change: OwnerChange, sequence: UInt64) throws {
+        try session.query("""
+            INSERT INTO owner_changes (seq, account_id, at, by_user, from_owners, to_owners)
+            VALUES (\(try Self.stored(sequence)), \(change.account.rawValue), \(change.at.rawValue), \(change.by),
+                    \(try SQLiteTransaction.list(change.from)), \(try SQLiteTransaction.list(change.to)))
+            """)
+    }
+
+    func setSetting(_ key: String, _ value: String) throws {
+        try session.query("INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    }
+
+    func setting(_ key: String) throws -> String? {
+        try session.rows("SELECT value FROM settings WHERE key = \(key)").first?.decode(String.self)
+    }
+
+    func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>] {
+        let rows = try session.rows("""
+            SELECT seq, record_id, kind, account_id, reason, owners FROM removals
+            WHERE user_name = \(user) AND seq > \(try Self.stored(since)) ORDER BY seq LIMIT \(limit)
+            """)
+        return try rows.compactMap { row in
+            let (seq, record, kind, account, reason, owners) = try row.decode((Int64, String, String, String, String, String).self)
+            guard let id = RecordID(rawValue: record), let kind = RecordKind(rawValue: kind),
+                let account = RecordID(rawValue: account), let reason = Removal.Reason(rawValue: reason)
+            else { return nil }
+            return Sequenced(
+                sequence: UInt64(seq),
+                change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try SQLiteTransaction.list(owners)))
+        }
+    }
+
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>] {
+        let since = try Self.stored(since)
+        let rows: [PostgresRow]
+        switch scope {
+        case .everything:
+            rows = try session.rows("""
+                SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
+                WHERE oc.seq > \(since) ORDER BY oc.seq LIMIT \(limit)
+                """)
+        case .accessRows(let user):
+            rows = try session.rows("""
+                SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
+                WHERE oc.seq > \(since)
+                AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = \(user))
+                ORDER BY oc.seq LIMIT \(limit)
+                """)
+        }
+        return try rows.map { row in
+            let (seq, account, at, by, from, to) = try row.decode((Int64, String, Int64, String, String, String).self)
+            return Sequenced(sequence: UInt64(seq), change: try Self.ownerChange(account: account, at: at, by: by, from: from, to: to))
+        }
+    }
+
+    func ownerChanges(of account: RecordID) throws -> [OwnerChange] {
+        try session.rows("""
+            SELECT account_id, at, by_user, from_owners, to_owners FROM owner_changes WHERE account_id = \(account.rawValue) ORDER BY id
+            """
+        ).map { row in
+            let (account, at, by, from, to) = try row.decode((String, Int64, String, String, String).self)
+            return try Self.ownerChange(account: account, at: at, by: by, from: from, to: to)
+        }
+    }
+
+    static func ownerChange(account: String, at: Int64, by: String, from: String, to: String) throws -> OwnerChange {
+        OwnerChange(
+            account: RecordID(rawValue: account) ?? RecordID(rawValue: "unknown")!, at: Timestamp(rawValue: at), by: by,
+            from: try SQLiteTransaction.list(from), to: try SQLiteTransaction.list(to))
+    }
+
+    func setFlags(_ flags: [String], of account: RecordID) throws {
+        let text = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
+        try session.query("UPDATE records SET flags = \(text) WHERE id = \(account.rawValue) AND flags != \(text)")
+    }
+
+    // MARK: The feed
+
+    func sequence() throws -> UInt64 {
+        UInt64(max(0, try session.rows("SELECT value FROM sequence WHERE id = 1").first?.decode(Int64.self) ?? 0))
+    }
+
+    func setSequence(_ sequence: UInt64) throws {
+        try session.query("UPDATE sequence SET value = \(try Self.stored(sequence)) WHERE id = 1")
+    }
+
+    func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
+        let since = try Self.stored(since)
+        let rows: [PostgresRow]
+        switch scope {
+        case .everything:
+            rows = try session.rows("SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) ORDER BY r.seq LIMIT \(limit)")
+        case .accessRows(let user):
+            // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
+            rows = try session.rows("""
+                SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) AND EXISTS (
+                    SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \(user)
+                    WHERE ra.record_id = r.id)
+                ORDER BY r.seq LIMIT \(limit)
+                """)
+        }
+        return try rows.compactMap { row in
+            let (id, kind, state, seq) = try row.decode((String, String, Data, Int64).self)
+            guard let id = RecordID(rawValue: id), let kind = RecordKind(rawValue: kind) else { return nil }
+            return FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: state), sequence: UInt64(seq))
+        }
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        let name = "kam_\(savepointDepth)"
+        defer { savepointDepth -= 1 }
+        try session.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
+        do {
+            let result = try body()
+            try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
+            return result
+        } catch {
+            try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
+            try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
+            throw error
+        }
+    }
+
+    // MARK: Refusals
+
+    func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal] {
+        let stored = counters.compactMap { Int64(exactly: $0) }
+        guard !stored.isEmpty else { return [] }
+        let rows = try session.rows("""
+            SELECT counter, record_id, kind, field, code, message FROM refusals
+            WHERE replica = \(replica.rawValue) AND counter = ANY(\(stored))
+            """)
+        var found: [Int64: RememberedRefusal] = [:]
+        for row in rows {
+            let (counter, record, kind, field, code, message) = try row.decode((Int64, String, String, String?, String, String).self)
+            guard let id = RecordID(rawValue: record), let kind = RecordKind(rawValue: kind) else { continue }
+            found[counter] = RememberedRefusal(
+                dot: Dot(replica: replica, counter: UInt64(counter)), record: id,
+                refusal: PushRefusal(kind: kind, id: id, field: field, code: code, message: message))
+        }
+        // In the order asked, as the embedded store answers.
+        return stored.compactMap { found[$0] }
+    }
+
+    func remember(_ refusals: [RememberedRefusal]) throws {
+        for remembered in refusals {
+            try session.query("""
+                INSERT INTO refusals (replica, counter, record_id, kind, field, code, message)
+                VALUES (\(remembered.dot.replica.rawValue), \(try Self.stored(remembered.dot.counter)), \(remembered.record.rawValue),
+                        \(remembered.refusal.kind.rawValue), \(remembered.refusal.field), \(remembered.refusal.code),
+                        \(remembered.refusal.message))
+                ON CONFLICT (replica, counter) DO UPDATE SET record_id = excluded.record_id, kind = excluded.kind,
+                    field = excluded.field, code = excluded.code, message = excluded.message
+                """)
+        }
+    }
+}

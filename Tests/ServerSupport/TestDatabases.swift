@@ -1,0 +1,56 @@
+import Foundation
+import KAMServer
+import Logging
+
+/// The databases the server's tests run against: SQLite in memory always,
+/// and PostgreSQL when `make test` has started a throwaway cluster
+/// (`scripts/with-postgres.sh` sets `KAM_TEST_POSTGRES_URL`).
+public enum TestDatabases {
+    /// The cluster's address, or `nil` when the tests run without one.
+    public static let postgresURL: String? = ProcessInfo.processInfo.environment["KAM_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
+
+    /// Whether the run must include PostgreSQL (`make test` sets `KAM_REQUIRE_POSTGRES=1`).
+    public static let postgresRequired = ProcessInfo.processInfo.environment["KAM_REQUIRE_POSTGRES"] == "1"
+
+    /// Two stores over two connection pools, as two server processes would
+    /// be; each test's stores share one of them in a schema of their own.
+    private static let processes: [PostgresStore] = {
+        guard let postgresURL, let url = try? PostgresDatabaseURL(postgresURL) else { return [] }
+        var logger = Logger(label: "kam.test.postgres")
+        logger.logLevel = .warning
+        return (0..<2).map { _ in
+            let store = try! PostgresStore(url: url, connections: 6, logger: logger)
+            Task.detached { await store.client.run() }
+            return store
+        }
+    }()
+
+    private static let counter = Counter()
+
+    /// `count` stores over one new, migrated schema, each through its own
+    /// connection pool (at most two): several processes on one database.
+    public static func postgresStores(count: Int = 1) async throws -> [PostgresStore] {
+        guard !processes.isEmpty else { throw MissingPostgres() }
+        let schema = "test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.next())"
+        let stores = (0..<count).map { processes[$0 % processes.count].inSchema(schema) }
+        try await stores[0].migrate()
+        return stores
+    }
+
+    /// One store in a new, migrated schema.
+    public static func postgresStore() async throws -> PostgresStore {
+        try await postgresStores(count: 1)[0]
+    }
+
+    struct MissingPostgres: Error, CustomStringConvertible {
+        var description: String { "no PostgreSQL for the tests: run them through make test, or set KAM_TEST_POSTGRES_URL" }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { value += 1; return value } }
+    }
+}
