@@ -18,8 +18,10 @@ build: deps
 ## test: schemathesis against a live server, the office dashboard in headless chromium,
 ## the benchmarks on tiny data, then every Swift test suite one at a time (the model
 ## checkers keep both cores busy), the store suites on SQLite and on a throwaway
-## PostgreSQL cluster (installed from Debian when missing)
+## PostgreSQL cluster, two kam-server processes behind nginx (both installed from
+## Debian when missing)
 test: deps
+	@bash scripts/install-deps.sh postgresql nginx-light
 	$(SWIFT) build --build-tests
 	bash scripts/schemathesis.sh
 	bash scripts/browser-tests.sh

@@ -147,7 +147,10 @@ let package = Package(
         // What the server's and the end-to-end tests share: the databases they run against.
         .target(
             name: "KAMServerTestSupport",
-            dependencies: ["KAMServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KAMServer", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/ServerSupport"
         ),
         .testTarget(

@@ -19,7 +19,8 @@ extension KamServer.ReplicaCommand {
         @Option(help: "Only this user's replicas.") var user: String?
 
         func run() async throws {
-            let replicas = try await openService(options).replicas(user: user)
+            let user = user
+            let replicas = try await withService(options) { service in try await service.replicas(user: user) }
             if replicas.isEmpty {
                 printError(user.map { "\($0) has no replicas: they register at their first 'kam init' or 'kam sync'" } ?? "no replicas yet")
                 return
@@ -57,7 +58,7 @@ extension KamServer.ReplicaCommand {
             guard let replica = ReplicaID(rawValue: id) else {
                 throw ValidationError("'\(id)' is not a replica id: 'kam-server replica list' shows them")
             }
-            try await openService(options).revokeReplica(replica)
+            try await withService(options) { service in try await service.revokeReplica(replica) }
             printError("revoked replica \(id): its pushes and pulls are refused from now on. If the laptop was stolen, also run 'kam-server user token USER'.")
         }
     }

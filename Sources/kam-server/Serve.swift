@@ -7,7 +7,8 @@ import Logging
 
 extension KamServer {
     struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start the server on the embedded SQLite store.")
+        static let configuration = CommandConfiguration(
+            abstract: "Start the server: on the embedded SQLite store, or on PostgreSQL with --database.")
 
         @OptionGroup var options: DataOptions
 
@@ -38,21 +39,35 @@ extension KamServer {
 
         func run() async throws {
             let logger = bootstrapLogging(options.logLevel)
+            let location = try storageLocation(options)
             let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
             let environment = ProcessInfo.processInfo.environment
             let configuration = ServerConfiguration(
                 host: host, port: port, dataDirectory: directory, maximumConcurrentSyncs: maxConcurrentSyncs,
                 maximumReplicasPerUser: maxReplicasPerUser,
                 metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
-            let service = try openService(directory, logger: logger)
-            try await service.upgradeAccess()
-            if try await service.users().isEmpty {
-                logger.notice(
-                    "no users yet: create one with 'kam-server user add NAME --role admin --data-dir \(directory.path)'; it prints the token kam needs")
+            let opened = try openStorage(location, logger: logger)
+            let service = SyncService(storage: opened.storage, logger: logger)
+            let option = location.commandOption
+            // Runs once the database's connections do, before the first request is taken.
+            let prepare: @Sendable () async throws -> Void = {
+                do {
+                    try await opened.prepare()
+                    try await service.upgradeAccess()
+                    if try await service.users().isEmpty {
+                        logger.notice(
+                            "no users yet: create one with 'kam-server user add NAME --role admin\(option)'; it prints the token kam needs")
+                    }
+                } catch {
+                    throw DatabaseError.explaining(error)
+                }
             }
-            logger.info("data directory", metadata: ["path": "\(directory.path)"])
+            if opened.services.isEmpty { try await prepare() }
+            logger.info("storage", metadata: ["location": "\(location)"])
             if let point = CrashPoint.armed { logger.warning("crash point armed: this server kills itself there", metadata: ["point": "\(point.rawValue)"]) }
-            let app = buildApplication(configuration: configuration, service: service, logger: logger)
+            let app = buildApplication(
+                configuration: configuration, service: service, logger: logger, services: opened.services,
+                beforeServerStarts: opened.services.isEmpty ? nil : prepare)
             try await app.runService()
             logger.info("stopped")
         }

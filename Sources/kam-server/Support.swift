@@ -15,21 +15,41 @@ func bootstrapLogging(_ level: LogLevelOption) -> Logger {
     return logger
 }
 
-/// The sync service over the embedded store in the data folder `options` name.
-func openService(_ options: DataOptions) throws -> SyncService {
-    let directory = ServerConfiguration.dataDirectory(explicit: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
-    var logger = Logger(label: "kam.server")
-    logger.logLevel = .warning
-    return try openService(directory, logger: logger)
+/// Where `options` say the data is: `--database` (or `$KAM_DATABASE_URL`), else the data folder.
+func storageLocation(_ options: DataOptions) throws -> StorageLocation {
+    do {
+        return try StorageLocation.resolve(
+            database: options.database, dataDirectory: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
+    } catch {
+        throw ValidationError("\(error). Pass --database postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or leave it out for the embedded store")
+    }
 }
 
-/// The sync service over the embedded store in `directory`.
-func openService(_ directory: URL, logger: Logger) throws -> SyncService {
+/// Opens the storage at `location`, saying plainly what went wrong when it cannot.
+func openStorage(_ location: StorageLocation, logger: Logger) throws -> OpenedStorage {
     do {
-        return SyncService(storage: try SQLiteStore.open(directory: directory, logger: logger), logger: logger)
+        return try location.open(logger: logger)
     } catch {
-        throw ValidationError("cannot open the server's database in \(directory.path): \(error). Check the folder exists and is writable, or pass --data-dir")
+        switch location {
+        case .embedded(let directory):
+            throw ValidationError(
+                "cannot open the server's database in \(directory.path): \(error). Check the folder exists and is writable, or pass --data-dir")
+        case .postgres:
+            throw ValidationError("cannot use \(location): \(error)")
+        }
     }
+}
+
+/// Runs `body` with the sync service over the storage `options` name, then closes it.
+func withService<T: Sendable>(_ options: DataOptions, _ body: @escaping @Sendable (SyncService) async throws -> T) async throws -> T {
+    let logger = {
+        var logger = Logger(label: "kam.server")
+        logger.logLevel = .warning
+        return logger
+    }()
+    let location = try storageLocation(options)
+    let opened = try openStorage(location, logger: logger)
+    return try await opened.run { storage in try await body(SyncService(storage: storage, logger: logger)) }
 }
 
 func printError(_ message: String) {

@@ -19,8 +19,8 @@ extension KamServer.UserCommand {
         @Option(help: "rep, manager, office or admin.") var role: Role
 
         func run() async throws {
-            let service = try openService(options)
-            let token = try await service.addUser(name: name, role: role)
+            let (name, role) = (name, role)
+            let token = try await withService(options) { service in try await service.addUser(name: name, role: role) }
             print(token)
             printError("added \(role) '\(name)'. The token above is shown only once: give it to \(name) for 'kam init --token'.")
         }
@@ -32,7 +32,7 @@ extension KamServer.UserCommand {
         @OptionGroup var options: DataOptions
 
         func run() async throws {
-            let users = try await openService(options).users()
+            let users = try await withService(options) { service in try await service.users() }
             if users.isEmpty {
                 printError("no users yet: add one with 'kam-server user add NAME --role admin'")
                 return
@@ -56,7 +56,8 @@ extension KamServer.UserCommand {
         @Argument(help: "The user name.") var name: String
 
         func run() async throws {
-            let token = try await openService(options).replaceToken(name: name)
+            let name = name
+            let token = try await withService(options) { service in try await service.replaceToken(name: name) }
             print(token)
             printError("'\(name)' has a new token, shown above only once; the old one no longer works, on any of their laptops. On each laptop they still use, 'kam config --token -' takes the new one and keeps what the laptop holds.")
         }
@@ -69,7 +70,8 @@ extension KamServer.UserCommand {
         @Argument(help: "The user name.") var name: String
 
         func run() async throws {
-            try await openService(options).revokeUser(name: name)
+            let name = name
+            try await withService(options) { service in try await service.revokeUser(name: name) }
             printError("revoked '\(name)': their token no longer works")
         }
     }

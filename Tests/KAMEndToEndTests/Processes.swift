@@ -77,26 +77,33 @@ func runToEnd(_ executable: URL, _ arguments: [String], environment extra: [Stri
 }
 
 /// A real kam-server process on a fixed loopback port, over a data folder
-/// that outlives it, so it can be killed and started again.
+/// (or a PostgreSQL database) that outlives it, so it can be killed and
+/// started again.
 final class ServerProcess: @unchecked Sendable {
     let directory: URL
     let port: Int
+    /// The PostgreSQL database it serves from, instead of the data folder, when set.
+    var database: String?
     private(set) var process: Process?
     private var logCount = 0
     /// The log of the newest start.
     private(set) var log: URL?
 
-    init(directory: URL) throws {
+    init(directory: URL, database: String? = nil, port: Int? = nil) throws {
         self.directory = directory
-        port = try freePort()
+        self.database = database
+        self.port = try port ?? freePort()
     }
+
+    /// The options naming where the data is.
+    var storageArguments: [String] { database.map { ["--database", $0] } ?? ["--data-dir", data.path] }
 
     var url: String { "http://127.0.0.1:\(port)" }
     var data: URL { directory.appendingPathComponent("server") }
 
     /// Adds a user with the real CLI and returns the token.
     func addUser(_ name: String, role: String) throws -> String {
-        let (status, out, err) = try runProcess(Binaries.url("kam-server"), ["user", "add", name, "--role", role, "--data-dir", data.path])
+        let (status, out, err) = try runProcess(Binaries.url("kam-server"), ["user", "add", name, "--role", role] + storageArguments)
         guard status == 0 else { throw POSIXError(.EINVAL, userInfo: [NSLocalizedDescriptionKey: err]) }
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -110,7 +117,7 @@ final class ServerProcess: @unchecked Sendable {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = Binaries.url("kam-server")
-        process.arguments = ["serve", "--data-dir", data.path, "--port", String(port)]
+        process.arguments = ["serve", "--port", String(port)] + storageArguments
         var environment = ProcessInfo.processInfo.environment
         environment[CrashPoint.environmentVariable] = point?.rawValue
         process.environment = environment
@@ -166,7 +173,15 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Every record state the server holds, read through its own store.
     func states() async throws -> [RecordID: RecordState] {
-        let store = SyncService(storage: try SQLiteStore.open(directory: data, logger: Logger(label: "check")))
+        guard let database else { return try await Self.states(SyncService(storage: try SQLiteStore.open(directory: data, logger: Logger(label: "check")))) }
+        let logger = Logger(label: "check")
+        return try await OpenedStorage(try PostgresStore(url: try PostgresDatabaseURL(database), connections: 1, logger: logger)).run { storage in
+            try await Self.states(SyncService(storage: storage, logger: logger))
+        }
+    }
+
+    /// Every record state `store` holds, as a manager pulls them.
+    static func states(_ store: SyncService) async throws -> [RecordID: RecordState] {
         let reader = try await store.users().first { $0.role == .manager || $0.role == .admin }!
         var states: [RecordID: RecordState] = [:]
         var cursor: UInt64 = 0

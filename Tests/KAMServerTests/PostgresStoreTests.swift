@@ -6,10 +6,11 @@ import Testing
 
 @Suite("PostgreSQL store")
 struct PostgresStoreTests {
-    @Test("make test runs the store tests on PostgreSQL as well as SQLite")
+    @Test("make test runs the store tests on PostgreSQL as well as SQLite, and the load balancer test on nginx")
     func postgresWhenRequired() {
         if TestDatabases.postgresRequired {
             #expect(TestDatabases.postgresURL != nil, "KAM_REQUIRE_POSTGRES=1 but no KAM_TEST_POSTGRES_URL: run through scripts/with-postgres.sh")
+            #expect(TestDatabases.nginx != nil, "KAM_REQUIRE_POSTGRES=1 but nginx is not installed: scripts/install-deps.sh nginx-light")
         }
     }
 

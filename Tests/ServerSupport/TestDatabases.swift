@@ -1,6 +1,7 @@
 import Foundation
 import KAMServer
 import Logging
+import PostgresNIO
 
 /// The databases the server's tests run against: SQLite in memory always,
 /// and PostgreSQL when `make test` has started a throwaway cluster
@@ -38,6 +39,24 @@ public enum TestDatabases {
         try await stores[0].migrate()
         return stores
     }
+
+    /// The address of a new, empty database in the cluster, for a test that
+    /// starts `kam-server` processes on it.
+    public static func postgresDatabaseURL() async throws -> String {
+        guard let postgresURL, let base = processes.first, var components = URLComponents(string: postgresURL) else {
+            throw MissingPostgres()
+        }
+        let name = "kam_\(ProcessInfo.processInfo.processIdentifier)_\(counter.next())"
+        // CREATE DATABASE cannot run inside a transaction: straight on a pooled connection.
+        try await base.client.withConnection { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "kam.test.postgres"))
+        }
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// The nginx binary the load-balancer test runs, when installed.
+    public static let nginx: String? = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// One store in a new, migrated schema.
     public static func postgresStore() async throws -> PostgresStore {
