@@ -4,6 +4,7 @@ import KAMClient
 import KAMFaults
 import KAMProtocol
 import KAMServer
+import KAMServerTestSupport
 import Testing
 
 /// Real processes dying in the middle of syncs. After a restart and a sync:
@@ -29,10 +30,10 @@ struct CrashTests {
         var created: Set<RecordID> = []
         var rng = SystemRandomNumberGenerator()
 
-        init() throws {
+        init(_ kind: ServerKind = .sqlite) async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("kam-crash-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            server = try ServerProcess(directory: directory)
+            server = try ServerProcess(directory: directory, database: kind == .postgres ? try await TestDatabases.postgresDatabaseURL() : nil)
             let liToken = try server.addUser("li", role: "manager")
             let zhaoToken = try server.addUser("zhao", role: "manager")
             newcomerToken = try server.addUser("chen", role: "manager")
@@ -86,7 +87,7 @@ struct CrashTests {
         }
 
         func integrity(newcomer joined: Bool = false) throws {
-            var paths = [server.data.appendingPathComponent(SQLiteStore.fileName).path,
+            var paths = (server.database == nil ? [server.data.appendingPathComponent(SQLiteStore.fileName).path] : []) + [
                          pusher.home.appendingPathComponent("replica.sqlite").path,
                          puller.home.appendingPathComponent("replica.sqlite").path]
             if joined { paths.append(newcomer.home.appendingPathComponent("replica.sqlite").path) }
@@ -134,9 +135,18 @@ struct CrashTests {
         }
     }
 
-    @Test("every named crash point: the process dies there, and after a restart nothing is lost or doubled", arguments: CrashPoint.allCases)
-    func crashPoint(_ point: CrashPoint) async throws {
-        var world = try World()
+    /// The server's storage in a run.
+    enum ServerKind: String, CustomTestStringConvertible, Sendable {
+        case sqlite, postgres
+        var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+        /// SQLite always; PostgreSQL when the run has a cluster.
+        static let available: [ServerKind] = TestDatabases.postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    @Test("every named crash point: the process dies there, and after a restart nothing is lost or doubled",
+          arguments: ServerKind.available, CrashPoint.allCases)
+    func crashPoint(_ kind: ServerKind, _ point: CrashPoint) async throws {
+        var world = try await World(kind)
         defer { world.server.stop(); try? FileManager.default.removeItem(at: world.directory) }
         // Both laptops synced once, then new work waiting on the pusher.
         try world.addWork(30)
@@ -179,7 +189,7 @@ struct CrashTests {
             try Self.serverDiedAt(point, world)
             let replica = try ReplicaStore.open(home: ReplicaHome(url: world.newcomer.home)).settings()
             #expect(!replica.registered)
-            #expect(try world.server.replicaIDs().contains(replica.replica.rawValue) == (point == .afterRegisterCommit))
+            #expect(try await world.server.replicaIDs().contains(replica.replica.rawValue) == (point == .afterRegisterCommit))
             joined = true
         case .beforePushSend, .afterPushAnswer:
             Self.diedAt(point, try world.pusher.kam(["sync"], crashAt: point))
@@ -207,7 +217,7 @@ struct CrashTests {
             Self.diedAt(point, initialised)
             let replica = try ReplicaStore.open(home: ReplicaHome(url: world.newcomer.home)).settings()
             #expect(!replica.registered)
-            #expect(try world.server.replicaIDs().contains(replica.replica.rawValue), "the server registered the replica before the answer")
+            #expect(try await world.server.replicaIDs().contains(replica.replica.rawValue), "the server registered the replica before the answer")
             joined = true
         }
 
@@ -228,9 +238,9 @@ struct CrashTests {
         try world.integrity(newcomer: joined)
     }
 
-    @Test("kill -9 the server at random moments during large pushes and pulls")
-    func serverKilled() async throws {
-        var world = try World()
+    @Test("kill -9 the server at random moments during large pushes and pulls", arguments: ServerKind.available)
+    func serverKilled(_ kind: ServerKind) async throws {
+        var world = try await World(kind)
         defer { world.server.stop(); try? FileManager.default.removeItem(at: world.directory) }
         for _ in 0..<Self.trials {
             let (push, pull) = try world.startSyncs()
@@ -252,7 +262,7 @@ struct CrashTests {
 
     @Test("kill -9 kam at random moments during sync: the replica opens, status is truthful, the next sync converges")
     func clientKilled() async throws {
-        var world = try World()
+        var world = try await World()
         defer { world.server.stop(); try? FileManager.default.removeItem(at: world.directory) }
         for _ in 0..<Self.trials {
             let (push, pull) = try world.startSyncs()

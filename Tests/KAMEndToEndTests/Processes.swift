@@ -151,8 +151,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// The ids of the replicas the server's database holds.
-    func replicaIDs() throws -> [String] {
-        try DatabaseQueue(path: data.appendingPathComponent(SQLiteStore.fileName).path).read { db in
+    func replicaIDs() async throws -> [String] {
+        if let database {
+            return try await OpenedStorage(try PostgresStore(url: try PostgresDatabaseURL(database), connections: 1, logger: Logger(label: "check")))
+                .run { storage in try await storage.read { tx in try tx.replicas(user: nil).map(\.id.rawValue) } }
+        }
+        return try await DatabaseQueue(path: data.appendingPathComponent(SQLiteStore.fileName).path).read { db in
             try String.fetchAll(db, sql: "SELECT id FROM replicas")
         }
     }
