@@ -134,6 +134,8 @@ public protocol SyncReads {
 
     /// The record `id` with all its registers, or `nil` if the server never took it.
     func record(_ id: RecordID) throws -> StoredRecord?
+    /// The records of `ids` the server holds, with all their registers (a store may read them in one go).
+    func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord]
     /// The kind the server holds `id` as, or `nil` when it holds no such record.
     func kind(of id: RecordID) throws -> RecordKind?
     /// The users who may see and write `account` (its access rows).
@@ -174,6 +176,16 @@ public protocol SyncReads {
     func setting(_ key: String) throws -> String?
     /// The refusals remembered for these dots of one replica.
     func refusals(replica: ReplicaID, counters: [UInt64]) throws -> [RememberedRefusal]
+}
+
+extension SyncReads {
+    public func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
+        var found: [RecordID: StoredRecord] = [:]
+        for id in ids where found[id] == nil {
+            if let record = try record(id) { found[id] = record }
+        }
+        return found
+    }
 }
 
 /// What storage writes inside a transaction, beside what it reads.

@@ -80,8 +80,9 @@ struct PushMerge {
         var hidden: Set<RecordID> = []
         var added: [RecordID: [Dot]] = [:]
         var refusedBefore: [RecordID: [RememberedRefusal]] = [:]
+        let held = try tx.records(batch.map(\.id))
         for pushed in batch {
-            let before = try tx.record(pushed.id)
+            let before = held[pushed.id]
             stored[pushed.id] = before
             if let before, try !mayWrite(before) { hidden.insert(pushed.id) }
             let dots = Self.newDots(in: pushed, stored: comparable(before, to: pushed))

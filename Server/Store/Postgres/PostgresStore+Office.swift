@@ -104,6 +104,12 @@ struct PostgresStatement {
         return "$\(binds.count)"
     }
 
+    /// Binds `value`, or NULL (its type taken from where it is used), and returns its placeholder.
+    mutating func bind(optional value: (some PostgresDynamicTypeEncodable)?) -> String {
+        if let value { binds.append(value) } else { binds.appendNull() }
+        return "$\(binds.count)"
+    }
+
     /// Binds `value`, which may fail to encode, and returns its placeholder.
     mutating func bind(throwing value: some PostgresThrowingDynamicTypeEncodable) throws -> String {
         try binds.append(value)

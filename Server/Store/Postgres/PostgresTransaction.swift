@@ -26,6 +26,10 @@ final class PostgresTransaction: SyncTransaction {
     var learned: [ReplicaID: UInt64] = [:]
     /// How many savepoints are open.
     var savepointDepth = 0
+    /// Records saved by this transaction and not yet written, by id: written
+    /// together (``flush()``) before anything reads records or the accounts
+    /// they name, at a savepoint's edges and before the commit.
+    var unsaved: [RecordID: (state: RecordState, createdBy: String, sequence: UInt64)] = [:]
 
     init(session: PostgresSession, numbers: PostgresReplicaNumbers) {
         self.session = session
@@ -62,6 +66,7 @@ final class PostgresTransaction: SyncTransaction {
             }
             let transaction = PostgresTransaction(session: session, numbers: numbers)
             let result = try body(transaction)
+            try transaction.flush()
             try session.query("COMMIT")
             numbers.remember(transaction.learned.map { ($0.key, $0.value) })
             return result
@@ -157,6 +162,7 @@ final class PostgresTransaction: SyncTransaction {
     // MARK: Records
 
     func record(_ id: RecordID) throws -> StoredRecord? {
+        try flush()
         guard let row = try session.rows("SELECT kind, state, created_by FROM records WHERE id = \(id.rawValue)").first else { return nil }
         let (kind, state, createdBy) = try row.decode((String, Data, String).self)
         return StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
@@ -169,7 +175,8 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func kind(of id: RecordID) throws -> RecordKind? {
-        try session.rows("SELECT kind FROM records WHERE id = \(id.rawValue)").first
+        try flush()
+        return try session.rows("SELECT kind FROM records WHERE id = \(id.rawValue)").first
             .flatMap { RecordKind(rawValue: try $0.decode(String.self)) }
     }
 
@@ -191,6 +198,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func recordsNaming(_ account: RecordID) throws -> [NamedRecord] {
+        try flush()
         let rows = try session.rows("""
             SELECT r.id, r.kind, string_agg(other.account_id, E'\\n') FROM record_accounts ra
             JOIN records r ON r.id = ra.record_id JOIN record_accounts other ON other.record_id = ra.record_id
@@ -205,17 +213,20 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func accountsNamed(by record: RecordID) throws -> [RecordID] {
-        try session.rows("SELECT account_id FROM record_accounts WHERE record_id = \(record.rawValue)")
+        try flush()
+        return try session.rows("SELECT account_id FROM record_accounts WHERE record_id = \(record.rawValue)")
             .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
     }
 
     func recordsNamingSeveralAccounts() throws -> [RecordID] {
-        try session.rows("SELECT record_id FROM record_accounts GROUP BY record_id HAVING COUNT(*) > 1 ORDER BY record_id")
+        try flush()
+        return try session.rows("SELECT record_id FROM record_accounts GROUP BY record_id HAVING COUNT(*) > 1 ORDER BY record_id")
             .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
     }
 
     func accountIDs() throws -> [RecordID] {
-        try session.rows("SELECT id FROM records WHERE kind = 'account' ORDER BY id")
+        try flush()
+        return try session.rows("SELECT id FROM records WHERE kind = 'account' ORDER BY id")
             .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
     }
 
@@ -242,39 +253,79 @@ final class PostgresTransaction: SyncTransaction {
 
     /// The records whose rows `query` selects (`id`, `kind`, `state`), in its order.
     func loadRecords(_ query: PostgresQuery) throws -> [RecordState] {
-        try session.rows(query).compactMap { row in
+        try flush()
+        return try session.rows(query).compactMap { row in
             let (id, kind, state) = try row.decode((String, String, Data).self)
             guard let id = RecordID(rawValue: id) else { return nil }
             return try decode(kind: kind, state: state, id: id)
         }
     }
 
+    func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
+        try flush()
+        guard !ids.isEmpty else { return [:] }
+        var found: [RecordID: StoredRecord] = [:]
+        for row in try session.rows("SELECT id, kind, state, created_by FROM records WHERE id = ANY(\(ids.map(\.rawValue)))") {
+            let (id, kind, state, createdBy) = try row.decode((String, String, Data, String).self)
+            guard let id = RecordID(rawValue: id) else { continue }
+            found[id] = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
+        }
+        return found
+    }
+
     func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
-        let index = RecordIndex(state)
-        let named = Set(RecordIndex.accounts(of: state))
-        let held = Set(try accountsNamed(by: state.id))
-        let gone = held.subtracting(named).map(\.rawValue)
-        if !gone.isEmpty {
-            try session.query("DELETE FROM record_accounts WHERE record_id = \(state.id.rawValue) AND account_id = ANY(\(gone))")
-        }
-        let added = named.subtracting(held).map(\.rawValue)
-        if !added.isEmpty {
-            try session.query("""
-                INSERT INTO record_accounts (record_id, account_id) SELECT \(state.id.rawValue), unnest(\(added)::text[])
+        unsaved[state.id] = (state, createdBy, sequence)
+    }
+
+    /// Rows per statement when records are written together: PostgreSQL takes at most 65,535 parameters.
+    static let flushRows = 1_000
+
+    /// Writes the records saved since the last flush: their accounts and
+    /// their rows, a few statements for the lot.
+    func flush() throws {
+        guard !unsaved.isEmpty else { return }
+        let pending = unsaved.values.sorted { $0.sequence < $1.sequence }
+        unsaved = [:]
+        for start in stride(from: 0, to: pending.count, by: Self.flushRows) {
+            let chunk = pending[start..<min(start + Self.flushRows, pending.count)]
+            // The accounts each record names, replaced whole.
+            try session.query("DELETE FROM record_accounts WHERE record_id = ANY(\(chunk.map(\.state.id.rawValue)))")
+            var pairs: ([String], [String]) = ([], [])
+            for record in chunk {
+                for account in Set(RecordIndex.accounts(of: record.state)) {
+                    pairs.0.append(record.state.id.rawValue)
+                    pairs.1.append(account.rawValue)
+                }
+            }
+            if !pairs.0.isEmpty {
+                try session.query("INSERT INTO record_accounts (record_id, account_id) SELECT * FROM unnest(\(pairs.0)::text[], \(pairs.1)::text[])")
+            }
+            var statement = PostgresStatement("""
+                INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
+                                     name, industry, region, owner, tier, stage, share, notes, state, seq) VALUES
                 """)
+            var tuples: [String] = []
+            for record in chunk {
+                let (state, index) = (record.state, RecordIndex(record.state))
+                let values = [
+                    statement.bind(state.id.rawValue), statement.bind(state.kind.rawValue), statement.bind(optional: index.account?.rawValue),
+                    statement.bind(record.createdBy), statement.bind(index.visible), statement.bind(index.needsResolution),
+                    statement.bind(optional: state.kind == .account ? index.name : nil), statement.bind(optional: index.industry),
+                    statement.bind(optional: index.region), statement.bind(optional: index.owner), statement.bind(optional: index.tier),
+                    statement.bind(optional: index.stage), statement.bind(optional: index.share), statement.bind(optional: index.notes),
+                    try statement.bind(throwing: try encode(state)), statement.bind(try Self.stored(record.sequence)),
+                ]
+                tuples.append("(" + values.joined(separator: ", ") + ")")
+            }
+            statement.sql += tuples.joined(separator: ", ") + """
+
+                ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
+                    needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
+                    region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
+                    share = excluded.share, notes = excluded.notes, state = excluded.state, seq = excluded.seq
+                """
+            try session.query(statement.query())
         }
-        let name = state.kind == .account ? index.name : nil
-        try session.query("""
-            INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
-                                 name, industry, region, owner, tier, stage, share, notes, state, seq)
-            VALUES (\(state.id.rawValue), \(state.kind.rawValue), \(index.account?.rawValue), \(createdBy), \(index.visible),
-                    \(index.needsResolution), \(name), \(index.industry), \(index.region), \(index.owner), \(index.tier),
-                    \(index.stage), \(index.share), \(index.notes), \(try encode(state)), \(try Self.stored(sequence)))
-            ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, visible = excluded.visible,
-                needs_resolution = excluded.needs_resolution, name = excluded.name, industry = excluded.industry,
-                region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
-                share = excluded.share, notes = excluded.notes, state = excluded.state, seq = excluded.seq
-            """)
     }
 
     // MARK: Access
@@ -296,6 +347,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
+        try flush()
         // Records and owner changes keep their order among each other.
         let keys = try session.rows("""
             SELECT r.seq, r.id, NULL::bigint FROM record_accounts ra JOIN records r ON r.id = ra.record_id
@@ -317,6 +369,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64 {
+        try flush()
         guard try kind(of: record) != nil else { return sequence }
         try session.query("UPDATE records SET seq = \(try Self.stored(sequence + 1)) WHERE id = \(record.rawValue)")
         return sequence + 1
@@ -402,6 +455,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func setFlags(_ flags: [String], of account: RecordID) throws {
+        try flush()
         let text = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
         try session.query("UPDATE records SET flags = \(text) WHERE id = \(account.rawValue) AND flags != \(text)")
     }
@@ -417,6 +471,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
+        try flush()
         let since = try Self.stored(since)
         let rows: [PostgresRow]
         switch scope {
@@ -439,15 +494,19 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
+        // What was saved before the savepoint is written before it, so undoing it undoes only its own.
+        try flush()
         savepointDepth += 1
         let name = "kam_\(savepointDepth)"
         defer { savepointDepth -= 1 }
         try session.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
         do {
             let result = try body()
+            try flush()
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
             return result
         } catch {
+            unsaved = [:]
             try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
             throw error
