@@ -13,14 +13,19 @@ public struct BenchContext: Sendable {
     public var rustPeer: URL?
     /// The `sqlite3` command-line tool, when installed.
     public var sqlite3: URL?
+    /// A PostgreSQL database the PostgreSQL benchmarks create their scratch databases beside, when given.
+    public var postgres: String?
     public var logger: Logger
 
-    public init(scale: BenchScale, binaries: URL, workDirectory: URL, rustPeer: URL?, sqlite3: URL?, logger: Logger) {
+    public init(
+        scale: BenchScale, binaries: URL, workDirectory: URL, rustPeer: URL?, sqlite3: URL?, postgres: String? = nil, logger: Logger
+    ) {
         self.scale = scale
         self.binaries = binaries
         self.workDirectory = workDirectory
         self.rustPeer = rustPeer
         self.sqlite3 = sqlite3
+        self.postgres = postgres
         self.logger = logger
     }
 

@@ -53,13 +53,15 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     let log: URL
 
-    /// `extra` adds `serve` options, such as a larger `--max-concurrent-syncs`.
-    init(binary: URL, data: URL, extra: [String] = []) throws {
+    /// `extra` adds `serve` options, such as a larger `--max-concurrent-syncs`;
+    /// `database` serves from PostgreSQL instead of the data folder (which then holds only the log).
+    init(binary: URL, data: URL, database: String? = nil, extra: [String] = []) throws {
         port = try freePort()
-        log = data.appendingPathComponent("server.log")
+        log = data.appendingPathComponent("server-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = binary
-        process.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "warning"] + extra
+        let storage = database.map { ["--database", $0] } ?? ["--data-dir", data.path]
+        process.arguments = ["serve", "--port", String(port), "--log-level", "warning"] + storage + extra
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

@@ -8,7 +8,7 @@ import NIOCore
 
 /// Benchmark 5: many laptops alternating push and pull against one server.
 enum ManyClientsBenchmark {
-    static func run(_ context: BenchContext) async throws -> BenchmarkReport {
+    static func run(_ context: BenchContext) async throws -> (BenchmarkReport, Figures) {
         let scale = context.scale
         var report = BenchmarkReport(
             number: 5, title: "Many clients",
@@ -26,18 +26,8 @@ enum ManyClientsBenchmark {
             binary: context.binary("kam-server"), data: data, extra: ["--max-concurrent-syncs", String(max(scale.clients, 1))])
         defer { server.stop() }
 
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = scale.clients
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let clients = try await withThrowingTaskGroup(of: SyncClient.self) { group in
-                for token in tokens { group.addTask { try await SyncClient(http: client, server: server.url, token: token) } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            let health = try await phase(clients, seconds: scale.clientSeconds) { try await $0.health() }
-            let sync = try await phase(clients, seconds: scale.clientSeconds) { try await $0.pushOrPull() }
-            try await client.shutdown()
+            let (health, sync) = try await measure(servers: [server.url], tokens: tokens, seconds: scale.clientSeconds)
             let rss = server.peakResidentBytes
             let share = sync.rate / health.rate
             report.rows = [
@@ -50,16 +40,45 @@ enum ManyClientsBenchmark {
             report.goal("at least 25 % of the /healthz rate", measured: Format.percent(share), met: share >= 0.25, judged: scale.judged)
             report.goal("p99 under 100 ms", measured: Format.seconds(sync.latencies.quantile(0.99)), met: sync.latencies.quantile(0.99) < 0.1, judged: scale.judged)
             report.goal("server RSS under 300 MB", measured: Format.bytes(rss), met: rss < 300_000_000, judged: scale.judged)
+            return (report, Figures(health: health, sync: sync, peakResidentBytes: rss))
+        }
+    }
+
+    struct Phase: Sendable {
+        var latencies: Sample
+        var rate: Double
+    }
+
+    /// What a run measured; the PostgreSQL benchmark reports the SQLite run's beside its own.
+    struct Figures: Sendable {
+        var health: Phase
+        var sync: Phase
+        var peakResidentBytes: Int64
+    }
+
+    /// `tokens.count` clients, spread over `servers` in turn: `/healthz` for
+    /// `seconds`, then push-or-pull for `seconds`.
+    static func measure(servers: [URL], tokens: [String], seconds: Int) async throws -> (health: Phase, sync: Phase) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = tokens.count
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let clients = try await withThrowingTaskGroup(of: SyncClient.self) { group in
+                for (index, token) in tokens.enumerated() {
+                    let server = servers[index % servers.count]
+                    group.addTask { try await SyncClient(http: client, server: server, token: token) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let health = try await phase(clients, seconds: seconds) { try await $0.health() }
+            let sync = try await phase(clients, seconds: seconds) { try await $0.pushOrPull() }
+            try await client.shutdown()
+            return (health, sync)
         } catch {
             try? await client.shutdown()
             throw error
         }
-        return report
-    }
-
-    struct Phase {
-        var latencies: Sample
-        var rate: Double
     }
 
     /// Every client calls `request` in a loop for `seconds`; the latencies of all calls and the overall rate.
@@ -151,3 +170,4 @@ final class SyncClient: @unchecked Sendable {
         return try WireFormat.decoder().decode(Answer.self, from: Data(bytes.readableBytesView))
     }
 }
+

@@ -55,19 +55,7 @@ enum ServerMergeBenchmark {
         }
         let largeReplica = ReplicaID.random()
         _ = try await store.registerReplica(largeReplica, for: large)
-        var fieldStates = 0
-        var batches = 0
-        var accepted = 0
-        let seconds = try await Stopwatch.time {
-            for batch in Territory(owner: "large", accounts: scale.largeTerritory, replica: largeReplica) {
-                let acknowledgement = try await store.push(PushRequest(replica: largeReplica, records: batch), by: large)
-                guard acknowledgement.refused.isEmpty else { throw BenchError("the store refused \(acknowledgement.refused[0])") }
-                accepted += acknowledgement.accepted
-                fieldStates += batch.fieldStateCount
-                batches += 1
-            }
-        }
-        guard accepted == fieldStates else { throw BenchError("the store accepted \(accepted) of \(fieldStates) field states") }
+        let (fieldStates, seconds, batches) = try await pushTerritory(store, user: large, replica: largeReplica, accounts: scale.largeTerritory)
 
         let smallReplica = ReplicaID.random()
         _ = try await store.registerReplica(smallReplica, for: small)
@@ -75,6 +63,27 @@ enum ServerMergeBenchmark {
             _ = try await store.push(PushRequest(replica: smallReplica, records: batch), by: small)
         }
         return (SeededServer(data: data, largeToken: largeToken, smallToken: smallToken, largeFieldStates: fieldStates, largeReplica: largeReplica), seconds, batches)
+    }
+
+    /// Pushes `user`'s territory of `accounts` from `replica` in the client's
+    /// batches; the field states pushed, the seconds it took and the batches.
+    static func pushTerritory(
+        _ service: SyncService, user: User, replica: ReplicaID, accounts: Int
+    ) async throws -> (fieldStates: Int, seconds: Double, batches: Int) {
+        var fieldStates = 0
+        var batches = 0
+        var accepted = 0
+        let seconds = try await Stopwatch.time {
+            for batch in Territory(owner: user.name, accounts: accounts, replica: replica) {
+                let acknowledgement = try await service.push(PushRequest(replica: replica, records: batch), by: user)
+                guard acknowledgement.refused.isEmpty else { throw BenchError("the store refused \(acknowledgement.refused[0])") }
+                accepted += acknowledgement.accepted
+                fieldStates += batch.fieldStateCount
+                batches += 1
+            }
+        }
+        guard accepted == fieldStates else { throw BenchError("the store accepted \(accepted) of \(fieldStates) field states") }
+        return (fieldStates, seconds, batches)
     }
 
     struct StoredRow {

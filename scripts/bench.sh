@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: release builds, the Rust reference peer, every benchmark; writes BENCHMARKS.md.
+# make bench: release builds, the Rust reference peer, every benchmark (8 and 9 on a
+# throwaway PostgreSQL cluster); writes BENCHMARKS.md.
 # make bench-smoke (--smoke): the same code on tiny data with the debug build, as CI runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ if [ "${1:-}" = "--smoke" ]; then
   swift build --product kam
   swift build --product kam-server
   swift build --product kam-bench
-  exec .build/debug/kam-bench --smoke --binaries .build/debug --work-dir .build/bench-smoke --swift-version "$swift_version"
+  exec bash scripts/with-postgres.sh .build/debug/kam-bench --smoke --binaries .build/debug --work-dir .build/bench-smoke --swift-version "$swift_version"
 fi
 
 # sqlite3 is the CLI benchmark's reference; cargo and the crates build the merge benchmark's.
@@ -21,5 +22,6 @@ bash scripts/install-deps.sh cargo librust-crdts-dev librust-bincode-dev ||
 peer=$(bash scripts/build-rust-peer.sh)
 
 bash scripts/build-release.sh kam kam-server kam-bench
-.build/release/kam-bench --binaries .build/release --work-dir .build/bench ${peer:+--rust-peer "$peer"} \
+# Benchmarks 8 and 9 run on a throwaway PostgreSQL cluster that syncs to disk as a real one does.
+KAM_POSTGRES_DURABLE=1 bash scripts/with-postgres.sh .build/release/kam-bench --binaries .build/release --work-dir .build/bench ${peer:+--rust-peer "$peer"} \
   --output BENCHMARKS.md --findings docs/BENCHMARK-FINDINGS.md --swift-version "$swift_version"

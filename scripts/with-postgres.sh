@@ -46,9 +46,13 @@ trap 'exit 130' INT TERM
 
 "${as_owner[@]}" "$bin/initdb" -D "$cluster/data" -U "$owner" --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
   --no-sync >"$cluster/initdb.log" 2>&1 || { cat "$cluster/initdb.log" >&2; exit 1; }
-# A test cluster: nothing it holds must survive a crash, so no disk syncs.
+# A test cluster: nothing it holds must survive a crash, so no disk syncs. With
+# KAM_POSTGRES_DURABLE=1 (the benchmarks) it syncs its log to disk as a real one
+# does, committing without waiting for it, as SQLite's synchronous=NORMAL does.
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${KAM_POSTGRES_DURABLE:-}" = 1 ] && durability="-c synchronous_commit=off -c shared_buffers=512MB"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c max_connections=300 $durability" \
   start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
 "${as_owner[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$owner" kam_test
 

@@ -9,10 +9,15 @@ public enum StorageLocation: Sendable, CustomStringConvertible {
     case embedded(directory: URL)
     case postgres(PostgresDatabaseURL)
 
-    /// `database` (else `$KAM_DATABASE_URL`) when given, else the data folder
+    /// `database` when given; else the data folder when `dataDirectory` is
+    /// given; else `$KAM_DATABASE_URL` when set; else the default data folder
     /// (see ``ServerConfiguration/dataDirectory(explicit:environment:)``).
+    /// An explicit option always beats the environment; both options at once are refused.
     public static func resolve(database: String?, dataDirectory: String?, environment: [String: String]) throws -> StorageLocation {
-        let named = database.flatMap { $0.isEmpty ? nil : $0 } ?? environment["KAM_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let database = database.flatMap { $0.isEmpty ? nil : $0 }
+        let dataDirectory = dataDirectory.flatMap { $0.isEmpty ? nil : $0 }
+        if database != nil, dataDirectory != nil { throw BothLocations() }
+        let named = database ?? (dataDirectory == nil ? environment["KAM_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         guard let named else {
             return .embedded(directory: ServerConfiguration.dataDirectory(explicit: dataDirectory, environment: environment))
         }
@@ -45,6 +50,13 @@ public enum StorageLocation: Sendable, CustomStringConvertible {
     }
 }
 
+/// `--database` and `--data-dir` name two different stores.
+public struct BothLocations: Error, CustomStringConvertible, Sendable {
+    public var description: String {
+        "--database and --data-dir name two different stores: give one (--data-dir for the embedded store, --database for PostgreSQL)"
+    }
+}
+
 /// A storage, the services it needs running, and what to do once they run.
 public struct OpenedStorage: Sendable {
     public var storage: any SyncStorage
@@ -62,21 +74,33 @@ public struct OpenedStorage: Sendable {
     /// A PostgreSQL store, its connection pool to run and its migrations to apply.
     public init(_ store: PostgresStore) {
         self.init(storage: store, services: [store.client], prepare: { try await store.migrate() })
+        finish = { try? await store.threads.shutdownGracefully() }
     }
+
+    /// What ``run(_:)`` does once its body is done: the store's threads stop.
+    var finish: @Sendable () async -> Void = {}
 
     /// Runs `body` with the storage's services running and its schema
     /// current, then stops them: for a command that does one thing and exits.
     public func run<T: Sendable>(_ body: @escaping @Sendable (any SyncStorage) async throws -> T) async throws -> T {
         guard !services.isEmpty else { return try await body(storage) }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            for service in services { group.addTask { try await service.run(); return nil } }
-            defer { group.cancelAll() }
-            do {
-                try await prepare()
-                return try await body(storage)
-            } catch {
-                throw DatabaseError.explaining(error)
-            }
+        let (services, prepare, storage) = (services, prepare, storage)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await withThrowingTaskGroup(of: T?.self) { group in
+                for service in services { group.addTask { try await service.run(); return nil } }
+                defer { group.cancelAll() }
+                do {
+                    try await prepare()
+                    return try await body(storage)
+                } catch {
+                    throw DatabaseError.explaining(error)
+                }
+            })
+        } catch {
+            result = .failure(error)
         }
+        await finish()
+        return try result.get()
     }
 }

@@ -28,11 +28,14 @@ struct KamBench: AsyncParsableCommand {
     @Option(help: "A Markdown file of profile findings to append to the report.")
     var findings: String?
 
-    @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Run only these benchmarks (1-7), for profiling; what they need runs too.")
+    @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Run only these benchmarks (1-9), for profiling; what they need runs too.")
     var only: [Int] = []
 
     @Flag(help: "Keep the scratch folder (servers' data, replicas) for profiling afterwards.")
     var keepWork = false
+
+    @Option(help: "A PostgreSQL database (postgres://USER@HOST:PORT/DB) for the PostgreSQL benchmarks (default: $KAM_TEST_POSTGRES_URL, set by scripts/with-postgres.sh); they are left out without one.")
+    var postgres: String?
 
     @Option(help: "The Swift version line for the report's header.")
     var swiftVersion = "Swift"
@@ -45,7 +48,7 @@ struct KamBench: AsyncParsableCommand {
             }
         }
         if let wrong = only.first(where: { !BenchRunner.all.contains($0) }) {
-            throw ValidationError("there is no benchmark \(wrong): use numbers 1 to 7")
+            throw ValidationError("there is no benchmark \(wrong): use numbers 1 to 9")
         }
         if let rustPeer, !FileManager.default.isExecutableFile(atPath: rustPeer) {
             throw ValidationError("\(rustPeer) is not an executable: build the peer with 'make bench' or leave --rust-peer out")
@@ -61,7 +64,9 @@ struct KamBench: AsyncParsableCommand {
         let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let context = BenchContext(
             scale: smoke ? .smoke : .full, binaries: URL(fileURLWithPath: binaries), workDirectory: work,
-            rustPeer: rustPeer.map { URL(fileURLWithPath: $0) }, sqlite3: sqlite3.map { URL(fileURLWithPath: $0) }, logger: logger)
+            rustPeer: rustPeer.map { URL(fileURLWithPath: $0) }, sqlite3: sqlite3.map { URL(fileURLWithPath: $0) },
+            postgres: postgres ?? ProcessInfo.processInfo.environment["KAM_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 },
+            logger: logger)
         let reports = try await BenchRunner.run(context, selected: only.isEmpty ? BenchRunner.all : Set(only))
         print(ReportWriter.table(reports))
         if let output {

@@ -27,10 +27,14 @@ extension KamServer {
         @Option(help: "The most replicas (laptops) one user may have registered and not revoked.")
         var maxReplicasPerUser = ServerConfiguration.defaultMaximumReplicasPerUser
 
+        @Option(help: "With --database: the most connections this process opens to PostgreSQL.")
+        var databaseConnections = PostgresStore.defaultConnections
+
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("port \(port) is not a TCP port: use 0 to 65535") }
             guard maxConcurrentSyncs >= 1 else { throw ValidationError("--max-concurrent-syncs must be at least 1") }
             guard maxReplicasPerUser >= 1 else { throw ValidationError("--max-replicas-per-user must be at least 1") }
+            guard (1...1_000).contains(databaseConnections) else { throw ValidationError("--database-connections must be 1 to 1000") }
             if let name = CrashPoint.unknownArmedName {
                 throw ValidationError(
                     "\(CrashPoint.environmentVariable)='\(name)' names no crash point: use one of \(CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")), or unset it")
@@ -46,7 +50,7 @@ extension KamServer {
                 host: host, port: port, dataDirectory: directory, maximumConcurrentSyncs: maxConcurrentSyncs,
                 maximumReplicasPerUser: maxReplicasPerUser,
                 metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
-            let opened = try openStorage(location, logger: logger)
+            let opened = try openStorage(location, logger: logger, connections: databaseConnections)
             let service = SyncService(storage: opened.storage, logger: logger)
             let option = location.commandOption
             // Runs once the database's connections do, before the first request is taken.

@@ -26,9 +26,11 @@ func storageLocation(_ options: DataOptions) throws -> StorageLocation {
 }
 
 /// Opens the storage at `location`, saying plainly what went wrong when it cannot.
-func openStorage(_ location: StorageLocation, logger: Logger) throws -> OpenedStorage {
+func openStorage(
+    _ location: StorageLocation, logger: Logger, connections: Int = PostgresStore.defaultConnections
+) throws -> OpenedStorage {
     do {
-        return try location.open(logger: logger)
+        return try location.open(logger: logger, connections: connections)
     } catch {
         switch location {
         case .embedded(let directory):

@@ -32,11 +32,12 @@ public enum TestDatabases {
 
     /// `count` stores over one new, migrated schema, each through its own
     /// connection pool (at most two): several processes on one database.
-    public static func postgresStores(count: Int = 1) async throws -> [PostgresStore] {
+    /// `migrated: false` leaves the schema empty, for tests of the migrations themselves.
+    public static func postgresStores(count: Int = 1, migrated: Bool = true) async throws -> [PostgresStore] {
         guard !processes.isEmpty else { throw MissingPostgres() }
         let schema = "test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.next())"
         let stores = (0..<count).map { processes[$0 % processes.count].inSchema(schema) }
-        try await stores[0].migrate()
+        if migrated { try await stores[0].migrate() }
         return stores
     }
 

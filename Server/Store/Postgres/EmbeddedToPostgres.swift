@@ -69,8 +69,15 @@ public enum EmbeddedToPostgres {
         Table(name: "settings", columns: ["key", "value"]),
     ]
 
-    /// Tables whose rows, when any, make a target not empty.
-    static let kamData = ["users", "replicas", "records", "owner_changes", "removals"]
+    /// Tables whose rows, when any, make a target not empty: all but the settings.
+    static var kamData: [String] { tables.map(\.name).filter { $0 != "settings" } }
+
+    /// The embedded store changed while it was copied: its server still runs.
+    public struct SourceChanged: Error, CustomStringConvertible, Sendable {
+        public var description: String {
+            "the embedded store changed while it was copied: stop the server that uses it and run migrate again (nothing was written)"
+        }
+    }
 
     /// Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement.
     static let batchRows = 1_000
@@ -106,6 +113,9 @@ public enum EmbeddedToPostgres {
                 }
                 report.append((table.name, tableRows.count))
             }
+            // A server still running on the embedded store would lose what it takes from now on: refuse.
+            let after = try source.writer.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0 }
+            guard after == sequence else { throw SourceChanged() }
             try tx.session.query("UPDATE sequence SET value = \(sequence) WHERE id = 1")
             // New numbers and ids continue after the copied ones.
             for (table, column) in [("replica_numbers", "number"), ("owner_changes", "id")] {

@@ -33,13 +33,14 @@ final class PostgresReplicaNumbers: @unchecked Sendable {
 extension PostgresTransaction {
     /// The number of `replica`, given one in this transaction if it has none.
     func number(of replica: ReplicaID) throws -> UInt64 {
-        if let number = numbers.cached(replica) ?? learned[replica] { return number }
+        if let number = numbers.cached(replica) ?? learned[replica] ?? learnedInSavepoints.lazy.compactMap({ $0[replica] }).first {
+            return number
+        }
         let found = try session.rows("SELECT number FROM replica_numbers WHERE replica = \(replica.rawValue)").first
         let number = try found?.decode(Int64.self)
             ?? session.rows("INSERT INTO replica_numbers (replica) VALUES (\(replica.rawValue)) RETURNING number")[0].decode(Int64.self)
         let result = UInt64(number)
-        // Inside a savepoint the row may still be undone: only a transaction-wide answer is kept for this transaction.
-        if savepointDepth == 0 { learned[replica] = result }
+        learn(replica, result)
         return result
     }
 
@@ -50,8 +51,18 @@ extension PostgresTransaction {
             let text = try session.rows("SELECT replica FROM replica_numbers WHERE number = \(key)").first?.decode(String.self),
             let replica = ReplicaID(rawValue: text)
         else { throw StateEncodingError.badReplica }
-        if savepointDepth == 0 { learned[replica] = number }
+        learn(replica, number)
         return replica
+    }
+
+    /// Notes a number for this transaction, or for the open savepoint: one
+    /// given inside a savepoint that is undone must not outlive it.
+    func learn(_ replica: ReplicaID, _ number: UInt64) {
+        if learnedInSavepoints.isEmpty {
+            learned[replica] = number
+        } else {
+            learnedInSavepoints[learnedInSavepoints.count - 1][replica] = number
+        }
     }
 
     /// A record's stored bytes (``RecordEncoding``, replicas numbered by this database).

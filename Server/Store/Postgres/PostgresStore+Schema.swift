@@ -140,7 +140,7 @@ extension PostgresStore {
     /// Brings the database to the current schema; safe when several processes start at once.
     public func migrate() async throws {
         try await transaction(.migrate) { tx in
-            let session = tx.session
+            let session = try tx.session
             try session.query("""
                 CREATE TABLE IF NOT EXISTS kam_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)
                 """)
@@ -157,7 +157,9 @@ extension PostgresStore {
         try await transaction(.read) { tx in
             let exists = try tx.session.rows("SELECT to_regclass('kam_migrations') IS NOT NULL").first?.decode(Bool.self) ?? false
             guard exists else { return [] }
-            return try tx.session.rows("SELECT name FROM kam_migrations ORDER BY name").map { try $0.decode(String.self) }
+            let applied = Set(try tx.session.rows("SELECT name FROM kam_migrations").map { try $0.decode(String.self) })
+            // In the order they are applied in, which names do not sort by ("v10" after "v9").
+            return Self.migrationNames.filter(applied.contains) + applied.subtracting(Self.migrationNames).sorted()
         }
     }
 }

@@ -5,10 +5,12 @@ import PostgresNIO
 extension PostgresStore {
     public func addUser(name: String, role: Role, tokenHash: Data, at: Int64) async throws {
         try await transaction(.users) { tx in
-            guard try tx.session.rows("SELECT 1 FROM users WHERE name = \(name)").isEmpty else { throw UserError.exists(name) }
-            try tx.session.query("""
+            // Two processes adding the same name at once: one inserts, the other is told the name is taken.
+            let added = try tx.session.changes("""
                 INSERT INTO users (name, role, token_hash, created_at) VALUES (\(name), \(role.rawValue), \(tokenHash), \(at))
+                ON CONFLICT (name) DO NOTHING
                 """)
+            guard added == 1 else { throw UserError.exists(name) }
         }
     }
 
@@ -27,10 +29,7 @@ extension PostgresStore {
 
     public func user(tokenHash: Data) async throws -> User? {
         try await transaction(.read) { tx in
-            try tx.session.rows("""
-                SELECT name, role, created_at, revoked_at FROM users WHERE token_hash = \(tokenHash) AND revoked_at IS NULL
-                """
-            ).first.map(Self.user)
+            try tx.session.execute(PreparedStatements.UserByToken(hash: tokenHash)).first.map(Self.user)
         }
     }
 

@@ -20,10 +20,17 @@ final class PostgresTransaction: SyncTransaction {
         case users
     }
 
-    let session: PostgresSession
+    /// The connection, for what needs no order with the feed's writes.
+    let connection: PostgresSession
+    let mode: Mode
+    /// Whether this write transaction holds the feed's counter row yet.
+    var holdsCounter = false
     let numbers: PostgresReplicaNumbers
     /// Replica numbers read or given by this transaction, remembered once it commits.
     var learned: [ReplicaID: UInt64] = [:]
+    /// Numbers read or given inside each open savepoint, kept for the
+    /// transaction when the savepoint is released and dropped when it is undone.
+    var learnedInSavepoints: [[ReplicaID: UInt64]] = []
     /// How many savepoints are open.
     var savepointDepth = 0
     /// Records saved by this transaction and not yet written, by id: written
@@ -31,9 +38,26 @@ final class PostgresTransaction: SyncTransaction {
     /// they name, at a savepoint's edges and before the commit.
     var unsaved: [RecordID: (state: RecordState, createdBy: String, sequence: UInt64)] = [:]
 
-    init(session: PostgresSession, numbers: PostgresReplicaNumbers) {
-        self.session = session
+    init(session: PostgresSession, mode: Mode, numbers: PostgresReplicaNumbers) {
+        connection = session
+        self.mode = mode
         self.numbers = numbers
+    }
+
+    /// The connection, once a write transaction holds the feed's counter row.
+    ///
+    /// Every write of every process locks that row before it reads or
+    /// writes anything else, and holds it to its commit (see
+    /// ``PostgresStore``); taken at the first statement that needs it, so a
+    /// write that touches nothing the feed orders (``markSeen(_:at:)``) never waits for it.
+    var session: PostgresSession {
+        get throws {
+            if mode == .write, !holdsCounter {
+                try connection.query("SELECT value FROM sequence WHERE id = 1 FOR UPDATE")
+                holdsCounter = true
+            }
+            return connection
+        }
     }
 
     /// A key no other program's advisory locks use: kam's schema changes.
@@ -60,14 +84,12 @@ final class PostgresTransaction: SyncTransaction {
             } else if mode == .migrate {
                 try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
             }
-            if mode == .write {
-                // Every write of every process waits here for the one before it to commit (see PostgresStore).
-                try session.query("SELECT value FROM sequence WHERE id = 1 FOR UPDATE")
-            }
-            let transaction = PostgresTransaction(session: session, numbers: numbers)
+            let transaction = PostgresTransaction(session: session, mode: mode, numbers: numbers)
             let result = try body(transaction)
             try transaction.flush()
-            try session.query("COMMIT")
+            // PostgreSQL answers COMMIT in a transaction a failed statement aborted with ROLLBACK, and no error.
+            let committed = try session.query("COMMIT")
+            guard committed.metadata.command == "COMMIT" else { throw PostgresStoreError.rolledBack }
             numbers.remember(transaction.learned.map { ($0.key, $0.value) })
             return result
         } catch {
@@ -96,7 +118,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
-        try session.rows("\(unescaped: Self.replicaColumns) WHERE id = \(id.rawValue)").first.flatMap(Self.replicaInfo)
+        try session.execute(PreparedStatements.Replica(id: id.rawValue)).first.flatMap(Self.replicaInfo)
     }
 
     func replicas(user: String?) throws -> [ReplicaInfo] {
@@ -117,7 +139,8 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func markSeen(_ replica: ReplicaID, at: Int64) throws {
-        try session.query("UPDATE replicas SET last_seen_at = \(at) WHERE id = \(replica.rawValue)")
+        // A time stamp: no order with the feed, so no wait for the counter row.
+        try connection.query("UPDATE replicas SET last_seen_at = \(at) WHERE id = \(replica.rawValue)")
     }
 
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {
@@ -265,7 +288,7 @@ final class PostgresTransaction: SyncTransaction {
         try flush()
         guard !ids.isEmpty else { return [:] }
         var found: [RecordID: StoredRecord] = [:]
-        for row in try session.rows("SELECT id, kind, state, created_by FROM records WHERE id = ANY(\(ids.map(\.rawValue)))") {
+        for row in try session.execute(PreparedStatements.Records(ids: ids.map(\.rawValue))) {
             let (id, kind, state, createdBy) = try row.decode((String, String, Data, String).self)
             guard let id = RecordID(rawValue: id) else { continue }
             found[id] = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
@@ -476,9 +499,10 @@ final class PostgresTransaction: SyncTransaction {
         let rows: [PostgresRow]
         switch scope {
         case .everything:
-            rows = try session.rows("SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) ORDER BY r.seq LIMIT \(limit)")
+            rows = try session.execute(PreparedStatements.Feed(since: since, limit: Int64(limit)))
         case .accessRows(let user):
             // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
+            // Not prepared: the best plan depends on the user's territory and the gap, so it is planned each time.
             rows = try session.rows("""
                 SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) AND EXISTS (
                     SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \(user)
@@ -497,6 +521,7 @@ final class PostgresTransaction: SyncTransaction {
         // What was saved before the savepoint is written before it, so undoing it undoes only its own.
         try flush()
         savepointDepth += 1
+        learnedInSavepoints.append([:])
         let name = "kam_\(savepointDepth)"
         defer { savepointDepth -= 1 }
         try session.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
@@ -504,9 +529,17 @@ final class PostgresTransaction: SyncTransaction {
             let result = try body()
             try flush()
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
+            // Released: what it learned stands or falls with the transaction around it.
+            let kept = learnedInSavepoints.removeLast()
+            if learnedInSavepoints.isEmpty {
+                learned.merge(kept) { _, new in new }
+            } else {
+                learnedInSavepoints[learnedInSavepoints.count - 1].merge(kept) { _, new in new }
+            }
             return result
         } catch {
             unsaved = [:]
+            learnedInSavepoints.removeLast()
             try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
             throw error
@@ -544,6 +577,17 @@ final class PostgresTransaction: SyncTransaction {
                 ON CONFLICT (replica, counter) DO UPDATE SET record_id = excluded.record_id, kind = excluded.kind,
                     field = excluded.field, code = excluded.code, message = excluded.message
                 """)
+        }
+    }
+}
+
+/// A PostgreSQL transaction that did not commit.
+enum PostgresStoreError: Error, CustomStringConvertible {
+    case rolledBack
+
+    var description: String {
+        switch self {
+        case .rolledBack: "PostgreSQL rolled the transaction back instead of committing it: an earlier statement in it failed"
         }
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import KAMProtocol
+import NIOCore
+import PostgresNIO
+
+/// The statements every request runs, prepared once per connection: the
+/// sign-in of each request, the replica check of each push and pull, and a
+/// page of the feed. PostgreSQL plans them once instead of on every call
+/// (and plans them again by itself when the search path changes).
+enum PreparedStatements {
+    /// The user a token hash belongs to, unless revoked.
+    struct UserByToken: RowsStatement {
+        static let sql = "SELECT name, role, created_at, revoked_at FROM users WHERE token_hash = $1 AND revoked_at IS NULL"
+        var hash: Data
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            try bindings.append(hash)
+            return bindings
+        }
+    }
+
+    /// A replica as registered.
+    struct Replica: RowsStatement {
+        static let sql = "\(PostgresTransaction.replicaColumns) WHERE id = $1"
+        var id: String
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
+    }
+
+    /// The stored records of a batch.
+    struct Records: RowsStatement {
+        static let sql = "SELECT id, kind, state, created_by FROM records WHERE id = ANY($1)"
+        var ids: [String]
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(ids)
+            return bindings
+        }
+    }
+
+    /// A page of the whole feed.
+    struct Feed: RowsStatement {
+        static let sql = "SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > $1 ORDER BY r.seq LIMIT $2"
+        var since: Int64
+        var limit: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(since)
+            bindings.append(limit)
+            return bindings
+        }
+    }
+
+    /// A page of the feed of the records a user may see: those naming an account they hold.
+    struct UserFeed: RowsStatement {
+        static let sql = """
+            SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > $1 AND EXISTS (
+                SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = $3
+                WHERE ra.record_id = r.id)
+            ORDER BY r.seq LIMIT $2
+            """
+        var since: Int64
+        var limit: Int64
+        var user: String
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(since)
+            bindings.append(limit)
+            bindings.append(user)
+            return bindings
+        }
+    }
+}
+
+/// A prepared statement whose rows are decoded where they are read.
+protocol RowsStatement: PostgresPreparedStatement where Row == PostgresRow {}
+
+extension RowsStatement {
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+extension PostgresSession {
+    /// Runs a prepared statement (preparing it on this connection the first
+    /// time) and collects its rows, from a thread that may block.
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) throws -> [PostgresRow]
+    where Statement.Row == PostgresRow {
+        let (connection, logger) = (connection, logger)
+        do {
+            return try connection.eventLoop.makeFutureWithTask {
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }.wait()
+        } catch {
+            // postgres-nio keeps a failed preparation for the life of the
+            // connection: a passing failure (a lock timeout, a cancelled
+            // backend) must not fail every later request on it.
+            _ = connection.close() as EventLoopFuture<Void>
+            throw error
+        }
+    }
+}
