@@ -37,6 +37,13 @@ final class PostgresTransaction: SyncTransaction {
     /// together (``flush()``) before anything reads records or the accounts
     /// they name, at a savepoint's edges and before the commit.
     var unsaved: [RecordID: (state: RecordState, createdBy: String, sequence: UInt64)] = [:]
+    /// Review flags set by this transaction and not yet written (as stored: JSON text), by account.
+    var unsavedFlags: [RecordID: String] = [:]
+    /// Access rows read or written by this transaction, by account: a push
+    /// asks for the same account's readers again and again.
+    var accessRows: [RecordID: Set<String>] = [:]
+    /// Roles read by this transaction (users change outside write transactions, if ever, and rarely).
+    var knownRoles: [String: Role?] = [:]
 
     init(session: PostgresSession, mode: Mode, numbers: PostgresReplicaNumbers) {
         connection = session
@@ -185,7 +192,7 @@ final class PostgresTransaction: SyncTransaction {
     // MARK: Records
 
     func record(_ id: RecordID) throws -> StoredRecord? {
-        try flush()
+        if let pending = unsaved[id] { return StoredRecord(state: pending.state, createdBy: pending.createdBy) }
         guard let row = try session.rows("SELECT kind, state, created_by FROM records WHERE id = \(id.rawValue)").first else { return nil }
         let (kind, state, createdBy) = try row.decode((String, Data, String).self)
         return StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
@@ -198,7 +205,8 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func kind(of id: RecordID) throws -> RecordKind? {
-        try flush()
+        // Saved and not yet written: the buffer holds the answer; anything else is in the table already.
+        if let pending = unsaved[id] { return pending.state.kind }
         return try session.rows("SELECT kind FROM records WHERE id = \(id.rawValue)").first
             .flatMap { RecordKind(rawValue: try $0.decode(String.self)) }
     }
@@ -211,12 +219,16 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func roles(of users: Set<String>) throws -> [String: Role] {
-        guard !users.isEmpty else { return [:] }
-        var result: [String: Role] = [:]
-        for row in try session.rows("SELECT name, role FROM users WHERE name = ANY(\(Array(users)))") {
-            let (name, role) = try row.decode((String, String).self)
-            if let role = Role(rawValue: role) { result[name] = role }
+        let unknown = users.filter { knownRoles[$0] == nil }
+        if !unknown.isEmpty {
+            for name in unknown { knownRoles[name] = .some(nil) }
+            for row in try session.rows("SELECT name, role FROM users WHERE name = ANY(\(Array(unknown)))") {
+                let (name, role) = try row.decode((String, String).self)
+                knownRoles[name] = Role(rawValue: role)
+            }
         }
+        var result: [String: Role] = [:]
+        for name in users { if let role = knownRoles[name] ?? nil { result[name] = role } }
         return result
     }
 
@@ -236,7 +248,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func accountsNamed(by record: RecordID) throws -> [RecordID] {
-        try flush()
+        if let pending = unsaved[record] { return RecordIndex.accounts(of: pending.state) }
         return try session.rows("SELECT account_id FROM record_accounts WHERE record_id = \(record.rawValue)")
             .compactMap { RecordID(rawValue: try $0.decode(String.self)) }
     }
@@ -254,7 +266,11 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func shareRecords(of account: RecordID) throws -> [RecordState] {
-        try loadRecords("""
+        // Only a share record of this account waiting in the buffer needs writing first.
+        if unsaved.values.contains(where: { $0.state.kind == .shareRecord && RecordIndex.accounts(of: $0.state).contains(account) }) {
+            try flush()
+        }
+        return try loadRecords(unflushed: """
             SELECT r.id, r.kind, r.state FROM records r WHERE r.account_id = \(account.rawValue) AND r.kind = 'share-record' ORDER BY r.id
             """)
     }
@@ -277,7 +293,12 @@ final class PostgresTransaction: SyncTransaction {
     /// The records whose rows `query` selects (`id`, `kind`, `state`), in its order.
     func loadRecords(_ query: PostgresQuery) throws -> [RecordState] {
         try flush()
-        return try session.rows(query).compactMap { row in
+        return try loadRecords(unflushed: query)
+    }
+
+    /// ``loadRecords(_:)`` when the caller knows no record waiting in the buffer is among those `query` selects.
+    func loadRecords(unflushed query: PostgresQuery) throws -> [RecordState] {
+        try session.rows(query).compactMap { row in
             let (id, kind, state) = try row.decode((String, String, Data).self)
             guard let id = RecordID(rawValue: id) else { return nil }
             return try decode(kind: kind, state: state, id: id)
@@ -285,10 +306,11 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
-        try flush()
-        guard !ids.isEmpty else { return [:] }
         var found: [RecordID: StoredRecord] = [:]
-        for row in try session.execute(PreparedStatements.Records(ids: ids.map(\.rawValue))) {
+        for id in ids { if let pending = unsaved[id] { found[id] = StoredRecord(state: pending.state, createdBy: pending.createdBy) } }
+        let stored = ids.filter { found[$0] == nil }
+        guard !stored.isEmpty else { return found }
+        for row in try session.execute(PreparedStatements.Records(ids: stored.map(\.rawValue))) {
             let (id, kind, state, createdBy) = try row.decode((String, String, Data, String).self)
             guard let id = RecordID(rawValue: id) else { continue }
             found[id] = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
@@ -306,6 +328,21 @@ final class PostgresTransaction: SyncTransaction {
     /// Writes the records saved since the last flush: their accounts and
     /// their rows, a few statements for the lot.
     func flush() throws {
+        try flushRecords()
+        guard !unsavedFlags.isEmpty else { return }
+        let flags = unsavedFlags.sorted { $0.key < $1.key }
+        unsavedFlags = [:]
+        for start in stride(from: 0, to: flags.count, by: Self.flushRows) {
+            let chunk = flags[start..<min(start + Self.flushRows, flags.count)]
+            try session.query("""
+                UPDATE records r SET flags = f.flags FROM unnest(\(chunk.map(\.key.rawValue))::text[], \(chunk.map(\.value))::text[]) AS f(id, flags)
+                WHERE r.id = f.id AND r.flags != f.flags
+                """)
+        }
+    }
+
+    /// Writes the records saved since the last flush.
+    func flushRecords() throws {
         guard !unsaved.isEmpty else { return }
         let pending = unsaved.values.sorted { $0.sequence < $1.sequence }
         unsaved = [:]
@@ -354,19 +391,25 @@ final class PostgresTransaction: SyncTransaction {
     // MARK: Access
 
     func accessUsers(of account: RecordID) throws -> Set<String> {
-        Set(try session.rows("SELECT user_name FROM account_access WHERE account_id = \(account.rawValue)").map { try $0.decode(String.self) })
+        if let known = accessRows[account] { return known }
+        let users = Set(
+            try session.rows("SELECT user_name FROM account_access WHERE account_id = \(account.rawValue)").map { try $0.decode(String.self) })
+        accessRows[account] = users
+        return users
     }
 
     func hasAccess(_ user: String, to account: RecordID) throws -> Bool {
-        try !session.rows("SELECT 1 FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)").isEmpty
+        try accessUsers(of: account).contains(user)
     }
 
     func grantAccess(_ user: String, to account: RecordID) throws {
         try session.query("INSERT INTO account_access (account_id, user_name) VALUES (\(account.rawValue), \(user)) ON CONFLICT DO NOTHING")
+        accessRows[account]?.insert(user)
     }
 
     func revokeAccess(_ user: String, to account: RecordID) throws {
         try session.query("DELETE FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)")
+        accessRows[account]?.remove(user)
     }
 
     func resequence(account: RecordID, after sequence: UInt64) throws -> UInt64 {
@@ -478,9 +521,8 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func setFlags(_ flags: [String], of account: RecordID) throws {
-        try flush()
-        let text = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
-        try session.query("UPDATE records SET flags = \(text) WHERE id = \(account.rawValue) AND flags != \(text)")
+        // Nothing in a write transaction reads flags back: they are written with the next flush.
+        unsavedFlags[account] = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
     }
 
     // MARK: The feed
@@ -538,7 +580,10 @@ final class PostgresTransaction: SyncTransaction {
             }
             return result
         } catch {
+            // What the savepoint buffered or read of the access rows goes with it.
             unsaved = [:]
+            unsavedFlags = [:]
+            accessRows = [:]
             learnedInSavepoints.removeLast()
             try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
