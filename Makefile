@@ -21,7 +21,7 @@ build: deps
 ## PostgreSQL cluster, two kam-server processes behind nginx (both installed from
 ## Debian when missing)
 test: deps
-	@bash scripts/install-deps.sh postgresql nginx-light
+	@bash scripts/install-deps.sh postgresql nginx-light openssl
 	$(SWIFT) build --build-tests
 	bash scripts/schemathesis.sh
 	bash scripts/browser-tests.sh

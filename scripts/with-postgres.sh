@@ -2,7 +2,8 @@
 # Runs a command beside a throwaway PostgreSQL cluster: a temp folder, a free
 # port on 127.0.0.1, trust authentication for the cluster's own superuser.
 # The command sees the cluster's address in KAM_TEST_POSTGRES_URL (a database
-# named kam_test) and the binaries' folder in KAM_POSTGRES_BIN. The cluster is
+# named kam_test), the binaries' folder in KAM_POSTGRES_BIN, and KAM_TEST_POSTGRES_TLS=1
+# when the cluster takes TLS (a self-signed certificate, made with openssl). The cluster is
 # stopped and its folder removed afterwards, also when the command fails.
 #
 #   bash scripts/with-postgres.sh swift test --skip-build
@@ -46,17 +47,26 @@ trap 'exit 130' INT TERM
 
 "${as_owner[@]}" "$bin/initdb" -D "$cluster/data" -U "$owner" --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
   --no-sync >"$cluster/initdb.log" 2>&1 || { cat "$cluster/initdb.log" >&2; exit 1; }
+# TLS with a throwaway self-signed certificate, so sslmode=require is tested too.
+tls=""
+if command -v openssl >/dev/null; then
+  openssl req -new -x509 -days 2 -nodes -subj "/CN=127.0.0.1" -keyout "$cluster/data/server.key" \
+    -out "$cluster/data/server.crt" >/dev/null 2>&1 && chmod 600 "$cluster/data/server.key" &&
+    { [ "$owner" != postgres ] || [ "$(id -u)" -ne 0 ] || chown postgres "$cluster/data/server.key" "$cluster/data/server.crt"; } &&
+    tls="-c ssl=on"
+fi
 # A test cluster: nothing it holds must survive a crash, so no disk syncs. With
 # KAM_POSTGRES_DURABLE=1 (the benchmarks) it syncs its log to disk as a real one
 # does, committing without waiting for it, as SQLite's synchronous=NORMAL does.
 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 [ "${KAM_POSTGRES_DURABLE:-}" = 1 ] && durability="-c synchronous_commit=off -c shared_buffers=512MB"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c max_connections=300 $durability" \
+  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c max_connections=300 $durability $tls" \
   start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
 "${as_owner[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$owner" kam_test
 
 export KAM_TEST_POSTGRES_URL="postgres://$owner@127.0.0.1:$port/kam_test"
 export KAM_POSTGRES_BIN="$bin"
+[ -n "$tls" ] && export KAM_TEST_POSTGRES_TLS=1
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at $KAM_TEST_POSTGRES_URL"
 "$@"

@@ -70,6 +70,13 @@ struct PostgresStoreTests {
         #expect(results.contains { if case .failure(let error) = $0 { error as? UserError == .exists("li") } else { false } })
     }
 
+    @Test("sslmode=require connects over TLS, sslmode=disable in the clear", .enabled(if: TestDatabases.postgresTLS))
+    func tls() async throws {
+        let base = try #require(TestDatabases.postgresURL)
+        #expect(try await TestDatabases.connectionEncrypted(base + "?sslmode=require"))
+        #expect(try await !TestDatabases.connectionEncrypted(base + "?sslmode=disable"))
+    }
+
     @Test("an explicit --data-dir beats KAM_DATABASE_URL; --database and --data-dir together are refused")
     func locations() throws {
         let environment = ["KAM_DATABASE_URL": "postgres://kam@db/kam", "HOME": "/home/li"]

@@ -56,6 +56,22 @@ public enum TestDatabases {
         return components.string!
     }
 
+    /// Whether the cluster takes TLS (scripts/with-postgres.sh made it a certificate).
+    public static let postgresTLS = ProcessInfo.processInfo.environment["KAM_TEST_POSTGRES_TLS"] == "1"
+
+    /// Whether a connection made as `url` says (`pg_stat_ssl`) it is encrypted.
+    public static func connectionEncrypted(_ url: String) async throws -> Bool {
+        let store = try PostgresStore(url: try PostgresDatabaseURL(url), connections: 1, logger: Logger(label: "kam.test.postgres"))
+        return try await OpenedStorage(storage: store, services: [store.client], prepare: {}).run { _ in
+            try await store.client.withConnection { connection in
+                let rows = try await connection.query(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: Logger(label: "kam.test.postgres"))
+                for try await encrypted in rows.decode(Bool.self) { return encrypted }
+                return false
+            }
+        }
+    }
+
     /// The nginx binary the load-balancer test runs, when installed.
     public static let nginx: String? = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
