@@ -24,7 +24,7 @@ public enum ReportWriter {
 
             Measured on \(machine.date) by `\(command)` on one machine: \(machine.cpu), \(machine.cores) cores, \(machine.memory) of memory, \(machine.system), \(machine.swift). Every reference was measured in the same run as the figure beside it, so the ratios hold even where the machine is noisy; the absolute figures are this machine's.
 
-            Reproduce with `make bench` (release builds, about 15 minutes). `make bench-smoke` runs the same code on tiny data, as CI does, and judges nothing.
+            Reproduce with `make bench` (release builds, about 25 minutes; benchmarks 8 and 9 on a throwaway PostgreSQL cluster it starts). `make bench-smoke` runs the same code on tiny data, as CI does, and judges nothing.
 
             ## Summary
 

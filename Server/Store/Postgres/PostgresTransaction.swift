@@ -42,6 +42,8 @@ final class PostgresTransaction: SyncTransaction {
     /// Access rows read or written by this transaction, by account: a push
     /// asks for the same account's readers again and again.
     var accessRows: [RecordID: Set<String>] = [:]
+    /// Share records read by this transaction, by account, until a share record is saved.
+    var shareRecordsOf: [RecordID: [RecordState]] = [:]
     /// Roles read by this transaction (users change outside write transactions, if ever, and rarely).
     var knownRoles: [String: Role?] = [:]
 
@@ -266,6 +268,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func shareRecords(of account: RecordID) throws -> [RecordState] {
+        if let known = shareRecordsOf[account] { return known }
         // Only a share record of this account waiting in the buffer needs writing first.
         if unsaved.values.contains(where: { $0.state.kind == .shareRecord && RecordIndex.accounts(of: $0.state).contains(account) }) {
             try flush()
@@ -315,11 +318,40 @@ final class PostgresTransaction: SyncTransaction {
             guard let id = RecordID(rawValue: id) else { continue }
             found[id] = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
         }
+        try prefetchAccounts(stored)
         return found
+    }
+
+    /// Reads the access rows and share records of every account among `ids`
+    /// in two statements: a push asks for them account by account.
+    func prefetchAccounts(_ ids: [RecordID]) throws {
+        let wanted = ids.filter { accessRows[$0] == nil }
+        if !wanted.isEmpty {
+            for id in wanted { accessRows[id] = [] }
+            for row in try session.rows(
+                "SELECT account_id, user_name FROM account_access WHERE account_id = ANY(\(wanted.map(\.rawValue)))")
+            {
+                let (account, user) = try row.decode((String, String).self)
+                if let account = RecordID(rawValue: account) { accessRows[account, default: []].insert(user) }
+            }
+        }
+        let shares = ids.filter { shareRecordsOf[$0] == nil }
+        guard !shares.isEmpty, !unsaved.values.contains(where: { $0.state.kind == .shareRecord }) else { return }
+        for id in shares { shareRecordsOf[id] = [] }
+        for row in try session.rows("""
+            SELECT r.id, r.kind, r.state, r.account_id FROM records r
+            WHERE r.account_id = ANY(\(shares.map(\.rawValue))) AND r.kind = 'share-record' ORDER BY r.id
+            """)
+        {
+            let (id, kind, state, account) = try row.decode((String, String, Data, String).self)
+            guard let id = RecordID(rawValue: id), let account = RecordID(rawValue: account) else { continue }
+            shareRecordsOf[account, default: []].append(try decode(kind: kind, state: state, id: id))
+        }
     }
 
     func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
         unsaved[state.id] = (state, createdBy, sequence)
+        if state.kind == .shareRecord { shareRecordsOf = [:] }
     }
 
     /// Rows per statement when records are written together: PostgreSQL takes at most 65,535 parameters.
@@ -584,6 +616,7 @@ final class PostgresTransaction: SyncTransaction {
             unsaved = [:]
             unsavedFlags = [:]
             accessRows = [:]
+            shareRecordsOf = [:]
             learnedInSavepoints.removeLast()
             try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
