@@ -6,7 +6,9 @@ import ServiceLifecycle
 /// folder (the default), or a PostgreSQL database that several server
 /// processes may share.
 public enum StorageLocation: Sendable, CustomStringConvertible {
+    /// The embedded SQLite file (`kam-server.sqlite`) in this data folder.
     case embedded(directory: URL)
+    /// A PostgreSQL database.
     case postgres(PostgresDatabaseURL)
 
     /// `database` when given; else the data folder when `dataDirectory` is
@@ -59,12 +61,14 @@ public struct BothLocations: Error, CustomStringConvertible, Sendable {
 
 /// A storage, the services it needs running, and what to do once they run.
 public struct OpenedStorage: Sendable {
+    /// The storage, to build a ``SyncService`` on.
     public var storage: any SyncStorage
     /// Services that must run while the storage is used (a PostgreSQL store's connection pool).
     public var services: [any Service]
     /// Brings the database to the current schema; call once the services run.
     public var prepare: @Sendable () async throws -> Void
 
+    /// A storage with the services it needs and its preparation.
     public init(storage: any SyncStorage, services: [any Service], prepare: @escaping @Sendable () async throws -> Void) {
         self.storage = storage
         self.services = services

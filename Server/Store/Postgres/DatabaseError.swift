@@ -3,6 +3,7 @@ import PostgresNIO
 
 /// A database that refused or failed a request, in words a person can act on.
 public struct DatabaseError: Error, CustomStringConvertible, Sendable {
+    /// What failed, and what to check.
     public var description: String
 
     /// `error` as it should be shown: PostgreSQL's own message and code for

@@ -11,16 +11,22 @@ import PostgresNIO
 /// system's roots, `verify-full` also its name). A `host` query item that is
 /// a path connects over the Unix socket in that folder.
 public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
+    /// The server's host name or address (`localhost` when the URL names none).
     public var host: String
+    /// The server's TCP port (5432 when the URL names none).
     public var port: Int
     /// The folder of the server's Unix socket, when connecting through one.
     public var socketDirectory: String?
+    /// The user to connect as.
     public var user: String
+    /// The user's password, when the URL gives one; never shown in ``description``.
     public var password: String?
+    /// The database's name.
     public var database: String
+    /// How the connection uses TLS.
     public var sslMode: SSLMode
 
-    /// How the connection uses TLS.
+    /// How a connection uses TLS, in libpq's words.
     public enum SSLMode: String, Sendable, Hashable, CaseIterable {
         case disable, allow, prefer, require
         case verifyCA = "verify-ca"
@@ -115,6 +121,7 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
 
 /// A `--database` address that cannot be used, and why.
 public struct PostgresDatabaseURLError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong with the address.
     public var reason: String
     init(_ reason: String) { self.reason = reason }
     public var description: String { "the database address is not usable: \(reason)" }
