@@ -42,8 +42,9 @@ final class PostgresTransaction: SyncTransaction {
     /// Access rows read or written by this transaction, by account: a push
     /// asks for the same account's readers again and again.
     var accessRows: [RecordID: Set<String>] = [:]
-    /// Share records read by this transaction, by account, until a share record is saved.
-    var shareRecordsOf: [RecordID: [RecordState]] = [:]
+    /// Share records read by this transaction, by account, as stored (decoded
+    /// when asked for), until a share record is saved.
+    var shareRecordsOf: [RecordID: [(id: RecordID, kind: String, state: Data)]] = [:]
     /// Roles read by this transaction (users change outside write transactions, if ever, and rarely).
     var knownRoles: [String: Role?] = [:]
 
@@ -268,8 +269,9 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func shareRecords(of account: RecordID) throws -> [RecordState] {
-        if let known = shareRecordsOf[account] { return known }
-        // Only a share record of this account waiting in the buffer needs writing first.
+        if let known = shareRecordsOf[account] { return try known.map { try decode(kind: $0.kind, state: $0.state, id: $0.id) } }
+        // Only a share record of this account waiting in the buffer needs writing first (its id
+        // fixes its account, so the buffer and the stored account_id agree on which account it is).
         if unsaved.values.contains(where: { $0.state.kind == .shareRecord && RecordIndex.accounts(of: $0.state).contains(account) }) {
             try flush()
         }
@@ -345,7 +347,7 @@ final class PostgresTransaction: SyncTransaction {
         {
             let (id, kind, state, account) = try row.decode((String, String, Data, String).self)
             guard let id = RecordID(rawValue: id), let account = RecordID(rawValue: account) else { continue }
-            shareRecordsOf[account, default: []].append(try decode(kind: kind, state: state, id: id))
+            shareRecordsOf[account, default: []].append((id, kind, state))
         }
     }
 
@@ -595,10 +597,10 @@ final class PostgresTransaction: SyncTransaction {
         // What was saved before the savepoint is written before it, so undoing it undoes only its own.
         try flush()
         savepointDepth += 1
-        learnedInSavepoints.append([:])
         let name = "kam_\(savepointDepth)"
         defer { savepointDepth -= 1 }
         try session.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
+        learnedInSavepoints.append([:])
         do {
             let result = try body()
             try flush()
