@@ -20,8 +20,13 @@ func storageLocation(_ options: DataOptions) throws -> StorageLocation {
     do {
         return try StorageLocation.resolve(
             database: options.database, dataDirectory: options.dataDirectory, environment: ProcessInfo.processInfo.environment)
+    } catch let error as BothLocations {
+        throw ValidationError("\(error)")
     } catch {
-        throw ValidationError("\(error). Pass --database postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or leave it out for the embedded store")
+        let fix = options.database == nil
+            ? "Fix KAM_DATABASE_URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DB), or unset it for the embedded store"
+            : "Pass --database postgres://USER[:PASSWORD]@HOST[:PORT]/DB, or leave it out for the embedded store"
+        throw ValidationError("\(error). \(fix)")
     }
 }
 
