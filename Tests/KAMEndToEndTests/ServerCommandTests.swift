@@ -42,4 +42,19 @@ struct ServerCommandTests {
         let (refused, _, stays) = try server(["user", "token", "li"])
         #expect(refused != 0 && stays.contains("stays revoked"))
     }
+
+    @Test("a database address that cannot be used is refused with what to fix, whichever way it was given; nothing is written")
+    func badDatabaseAddresses() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kam-admin-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let both = try runToEnd(
+            Binaries.url("kam-server"), ["user", "list", "--data-dir", directory.path, "--database", "postgres://kam@db/kam"])
+        #expect(both.status != 0 && both.err.contains("two different stores"), "\(both.err)")
+        let flag = try runToEnd(Binaries.url("kam-server"), ["user", "add", "li", "--role", "rep", "--database", "postgres://kam@db"])
+        #expect(flag.status != 0 && flag.err.contains("names no database") && flag.err.contains("Pass --database"), "\(flag.err)")
+        let environment = try runToEnd(
+            Binaries.url("kam-server"), ["user", "add", "li", "--role", "rep"], environment: ["KAM_DATABASE_URL": "mysql://kam@db/kam"])
+        #expect(environment.status != 0 && environment.err.contains("Fix KAM_DATABASE_URL"), "\(environment.err)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path), "a refused command wrote nothing")
+    }
 }
