@@ -33,14 +33,6 @@ public enum StorageLocation: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The option a command needs to name this location again (empty for the default data folder).
-    public var commandOption: String {
-        switch self {
-        case .embedded(let directory): " --data-dir \(directory.path)"
-        case .postgres: " --database URL"
-        }
-    }
-
     /// Opens the storage. A PostgreSQL one must have its ``OpenedStorage/services`` running before it is used.
     public func open(logger: Logger, connections: Int = PostgresStore.defaultConnections) throws -> OpenedStorage {
         switch self {

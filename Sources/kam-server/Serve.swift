@@ -52,7 +52,10 @@ extension KamServer {
                 metricsToken: (metricsToken ?? environment["KAM_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 })
             let opened = try openStorage(location, logger: logger, connections: databaseConnections)
             let service = SyncService(storage: opened.storage, logger: logger)
-            let option = location.commandOption
+            let option = switch location {
+            case .embedded(let directory): " --data-dir \(directory.path)"
+            case .postgres: " --database URL"
+            }
             // Runs once the database's connections do, before the first request is taken.
             let prepare: @Sendable () async throws -> Void = {
                 do {

@@ -36,6 +36,20 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// Waits (bounded, a guard against a hang) until `ready` says a started
+/// server serves; throws with its `log` when it ends first.
+func waitUntilReady(_ process: Process, seconds: Double, log: URL, ready: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if ready() { return }
+        guard process.isRunning else {
+            throw POSIXError(.ECHILD, userInfo: [NSLocalizedDescriptionKey: (try? String(contentsOf: log, encoding: .utf8)) ?? ""])
+        }
+        usleep(20_000)
+    }
+    throw POSIXError(.ETIMEDOUT)
+}
+
 /// Runs a process to the end and returns its exit status, output and errors.
 @discardableResult
 func runProcess(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (Int32, String, String) {
@@ -126,13 +140,7 @@ final class ServerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if (try? String(contentsOf: log, encoding: .utf8))?.contains("listening on") == true { return }
-            guard process.isRunning else { throw POSIXError(.ECHILD, userInfo: [NSLocalizedDescriptionKey: (try? String(contentsOf: log, encoding: .utf8)) ?? ""]) }
-            usleep(20_000)
-        }
-        throw POSIXError(.ETIMEDOUT)
+        try waitUntilReady(process, seconds: 60, log: log) { (try? String(contentsOf: log, encoding: .utf8))?.contains("listening on") == true }
     }
 
     /// Waits (bounded, a guard against a hang) for the server to end by

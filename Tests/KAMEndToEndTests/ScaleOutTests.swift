@@ -240,17 +240,9 @@ final class Nginx: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if (try? runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sf", "\(url)/healthz"]))?.0 == 0 { return }
-            guard process.isRunning else {
-                throw POSIXError(.ECHILD, userInfo: [
-                    NSLocalizedDescriptionKey: (try? String(contentsOf: directory.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""
-                ])
-            }
-            usleep(50_000)
+        try waitUntilReady(process, seconds: 30, log: directory.appendingPathComponent("error.log")) {
+            (try? runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sf", "\(url)/healthz"]))?.0 == 0
         }
-        throw POSIXError(.ETIMEDOUT)
     }
 
     func stop() {
