@@ -3,6 +3,7 @@ import GRDB
 @testable import KAMClient
 import KAMProtocol
 import KAMServer
+import KAMServerTestSupport
 import KAMTestSupport
 
 /// One random schedule: five laptops (real replica stores) of two managers
@@ -34,7 +35,7 @@ struct Schedule {
     var rng: SplitMix
     /// The server: one process, or several over one database, taking requests in turn.
     let servers: [SyncService]
-    private let turn = Turn()
+    private let turn = LockedCounter()
     var server: SyncService { servers[turn.next() % servers.count] }
     var laptops: [Laptop] = []
     var writes: [Key: [Write]] = [:]
@@ -325,9 +326,3 @@ struct Schedule {
     }
 }
 
-/// Whose turn it is among several server processes.
-private final class Turn: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func next() -> Int { lock.withLock { count += 1; return count } }
-}

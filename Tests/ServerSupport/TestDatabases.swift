@@ -28,7 +28,7 @@ public enum TestDatabases {
         }
     }()
 
-    private static let counter = Counter()
+    private static let counter = LockedCounter()
 
     /// `count` stores over one new, migrated schema, each through its own
     /// connection pool (at most two): several processes on one database.
@@ -83,10 +83,15 @@ public enum TestDatabases {
     struct MissingPostgres: Error, CustomStringConvertible {
         var description: String { "no PostgreSQL for the tests: run them through make test, or set KAM_TEST_POSTGRES_URL" }
     }
+}
 
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int { lock.withLock { value += 1; return value } }
-    }
+/// A count several tasks step, one at a time.
+public final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    public init() {}
+
+    /// The count after one more step.
+    public func next() -> Int { lock.withLock { value += 1; return value } }
 }
