@@ -3,7 +3,8 @@ import KAMProtocol
 import PostgresNIO
 
 /// The numbers a PostgreSQL store gives the replicas its records name, kept
-/// in `replica_numbers` and remembered in memory once committed.
+/// in `replica_numbers` and remembered in memory once committed; and the
+/// users replicas are registered to, which never change either.
 ///
 /// A number, once committed, names its replica for the life of the
 /// database, whichever process gave it, so every process may remember what
@@ -15,7 +16,17 @@ final class PostgresReplicaNumbers: @unchecked Sendable {
     private var numbers: [ReplicaID: UInt64] = [:]
     private var replicas: [UInt64: ReplicaID] = [:]
 
+    /// The user each replica is registered to, as committed: a registration never changes hands.
+    private var users: [ReplicaID: String] = [:]
+
     func cached(_ replica: ReplicaID) -> UInt64? { lock.withLock { numbers[replica] } }
+    func cachedUser(of replica: ReplicaID) -> String? { lock.withLock { users[replica] } }
+
+    /// Remembers the users of replicas read from committed rows.
+    func remember(users learned: [(ReplicaID, String)]) {
+        guard !learned.isEmpty else { return }
+        lock.withLock { for (replica, user) in learned { users[replica] = user } }
+    }
     func cached(number: UInt64) -> ReplicaID? { lock.withLock { replicas[number] } }
 
     /// Remembers numbers read or given in a transaction that has committed.

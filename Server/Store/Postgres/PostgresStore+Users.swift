@@ -28,9 +28,8 @@ extension PostgresStore {
     }
 
     public func user(tokenHash: Data) async throws -> User? {
-        try await transaction(.read) { tx in
-            try tx.session.execute(PreparedStatements.UserByToken(hash: tokenHash)).first.map(Self.user)
-        }
+        // Every request signs in: one statement, its own snapshot, no transaction around it.
+        try await single(PreparedStatements.UserByToken(hash: tokenHash)).first.map(Self.user)
     }
 
     public func replaceTokenHash(name: String, tokenHash: Data) async throws {
@@ -65,7 +64,7 @@ extension PostgresStore {
     }
 
     public func removeSession(hash: Data) async throws {
-        try await transaction(.users) { tx in try tx.session.query("DELETE FROM office_sessions WHERE hash = \(hash)") }
+        try await transaction(.users) { tx in _ = try tx.session.query("DELETE FROM office_sessions WHERE hash = \(hash)") }
     }
 
     static func user(_ row: PostgresRow) throws -> User {

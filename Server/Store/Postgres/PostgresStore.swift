@@ -81,6 +81,27 @@ public struct PostgresStore: SyncStorage {
         }
     }
 
+    /// Runs one prepared statement on a pooled connection outside any
+    /// transaction, from the event loop: no thread waits for its answer.
+    func single<Statement: RowsStatement>(_ statement: Statement) async throws -> [PostgresRow] {
+        let (logger, schema) = (logger, schema)
+        return try await client.withConnection { connection in
+            do {
+                if let schema {
+                    // For this connection until a transaction sets its own (every one does).
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(Self.quoted(schema))"), logger: logger)
+                }
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            } catch {
+                // As ``PostgresSession/execute(_:)``: a failed preparation stays with the connection.
+                _ = connection.close() as EventLoopFuture<Void>
+                throw error
+            }
+        }
+    }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SyncTransaction) throws -> T) async throws -> T {
         try await transaction(.write) { tx in try body(tx) }
     }
@@ -90,17 +111,68 @@ public struct PostgresStore: SyncStorage {
     }
 
     static func now() -> Int64 { Timestamp.now().rawValue }
+
+    /// `name` as a quoted SQL identifier.
+    static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 }
 
 /// One leased connection, driven from a thread that may block on its answers.
-struct PostgresSession {
+///
+/// A statement whose answer the transaction does not need right away (a
+/// `BEGIN`, a savepoint, the buffered writes) is only ``send(_:)``-ed: the
+/// connection runs its statements in order, starting each as soon as the one
+/// before it is answered, while this thread goes on. The next statement waited
+/// for (``query(_:)``, ``settle()``) also reports the first of them that failed,
+/// so an error is never lost, only noticed a little later.
+final class PostgresSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Statements sent and not yet waited for, oldest first.
+    private var unanswered: [EventLoopFuture<PostgresQueryResult>] = []
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Sends `query` without waiting for its answer.
+    func send(_ query: PostgresQuery) {
+        unanswered.append(connection.query(query, logger: logger))
+    }
+
+    /// Waits for every statement sent; throws the first one's failure.
+    func settle() throws {
+        guard !unanswered.isEmpty else { return }
+        let futures = unanswered
+        unanswered = []
+        var failure: (any Error)?
+        for future in futures {
+            do { _ = try future.wait() } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Waits for every statement sent and forgets how they ended: before a `ROLLBACK`.
+    func abandon() {
+        let futures = unanswered
+        unanswered = []
+        for future in futures { _ = try? future.wait() }
+    }
+
+    /// Waits for `future`, answered after every statement sent before it;
+    /// an earlier failure is the one reported (a transaction it aborted fails everything after it).
+    func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let result = Result { try future.wait() }
+        try settle()
+        return try result.get()
+    }
 
     /// Runs `query` and collects its rows.
     @discardableResult
     func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).wait()
+        try answer(connection.query(query, logger: logger))
     }
 
     /// The rows `query` selects.

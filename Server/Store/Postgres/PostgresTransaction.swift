@@ -47,6 +47,34 @@ final class PostgresTransaction: SyncTransaction {
     var shareRecordsOf: [RecordID: [(id: RecordID, kind: String, state: Data)]] = [:]
     /// Roles read by this transaction (users change outside write transactions, if ever, and rarely).
     var knownRoles: [String: Role?] = [:]
+    /// The feed's counter as this write transaction has it: read with the
+    /// lock on its row, written once, before the commit.
+    var counter = BufferedCounters()
+    /// ``counter`` as each open savepoint found it, to go back to when it is undone.
+    var countersAtSavepoints: [BufferedCounters] = []
+    /// The accounts each record names and its kind, as its stored row has
+    /// them (read or written by this transaction), so a flush writes only the
+    /// pairs that change and a kind is not asked for twice.
+    var storedAccounts: [RecordID: Set<RecordID>] = [:]
+    var storedKinds: [RecordID: RecordKind] = [:]
+    /// Records this transaction looked for and found no row of.
+    var notStored: Set<RecordID> = []
+    /// Each account's review flags as its stored row has them (as stored: JSON text).
+    var storedFlags: [RecordID: String] = [:]
+    /// The replicas of each user read by this transaction, with their highest counters as stored.
+    var replicasOf: [String: [(info: ReplicaInfo, highestCounter: UInt64)]] = [:]
+
+    /// The values a write transaction keeps in memory and writes before it
+    /// commits: no statement of the transaction reads them back from the
+    /// tables, and the lock on the feed's counter row keeps every other
+    /// writer out until then.
+    struct BufferedCounters {
+        /// The newest sequence number handed out, and whether it changed.
+        var sequence: UInt64 = 0
+        var sequenceChanged = false
+        /// Highest counters processed, by replica, not yet written.
+        var highest: [ReplicaID: UInt64] = [:]
+    }
 
     init(session: PostgresSession, mode: Mode, numbers: PostgresReplicaNumbers) {
         connection = session
@@ -63,7 +91,8 @@ final class PostgresTransaction: SyncTransaction {
     var session: PostgresSession {
         get throws {
             if mode == .write, !holdsCounter {
-                try connection.query("SELECT value FROM sequence WHERE id = 1 FOR UPDATE")
+                let value = try connection.rows("SELECT value FROM sequence WHERE id = 1 FOR UPDATE").first?.decode(Int64.self) ?? 0
+                counter.sequence = UInt64(max(0, value))
                 holdsCounter = true
             }
             return connection
@@ -79,30 +108,46 @@ final class PostgresTransaction: SyncTransaction {
         _ session: PostgresSession, mode: Mode, schema: String?, numbers: PostgresReplicaNumbers,
         _ body: (PostgresTransaction) throws -> T
     ) throws -> T {
+        // Sent without waiting: the first statement waited for reports how they went.
         switch mode {
-        case .read: try session.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        case .write, .migrate, .users: try session.query("BEGIN ISOLATION LEVEL READ COMMITTED")
+        case .read: session.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        case .write, .migrate, .users: session.send("BEGIN ISOLATION LEVEL READ COMMITTED")
         }
         do {
             if let schema {
-                let quoted = "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                let quoted = PostgresStore.quoted(schema)
                 if mode == .migrate {
                     try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
-                    try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted)"))
+                    // Looked up with a snapshot taken after the lock was granted: CREATE SCHEMA IF NOT EXISTS
+                    // judges by the catalog as this transaction last saw it, which may predate another
+                    // process's migration that held the lock and made the schema.
+                    if try session.rows("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)").isEmpty {
+                        try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(quoted)"))
+                    }
                 }
-                try session.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(quoted)"))
+                session.send(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(quoted)"))
             } else if mode == .migrate {
                 try session.query("SELECT pg_advisory_xact_lock(\(migrationLock))")
             }
             let transaction = PostgresTransaction(session: session, mode: mode, numbers: numbers)
             let result = try body(transaction)
             try transaction.flush()
+            try transaction.writeCounters()
+            if mode == .read {
+                // A snapshot that wrote nothing: its end needs no answer. The
+                // connection runs it before anything its next lessee sends.
+                try session.settle()
+                session.send("COMMIT")
+                numbers.remember(transaction.learned.map { ($0.key, $0.value) })
+                return result
+            }
             // PostgreSQL answers COMMIT in a transaction a failed statement aborted with ROLLBACK, and no error.
             let committed = try session.query("COMMIT")
             guard committed.metadata.command == "COMMIT" else { throw PostgresStoreError.rolledBack }
             numbers.remember(transaction.learned.map { ($0.key, $0.value) })
             return result
         } catch {
+            session.abandon()
             do { try session.query("ROLLBACK") } catch {
                 // A connection that cannot roll back is in no state to be reused.
                 _ = session.connection.close() as EventLoopFuture<Void>
@@ -128,7 +173,18 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
-        try session.execute(PreparedStatements.Replica(id: id.rawValue)).first.flatMap(Self.replicaInfo)
+        for replicas in replicasOf.values { if let known = replicas.first(where: { $0.info.id == id }) { return known.info } }
+        // With the other replicas of its user: a push asks for their counters next.
+        var found: [(info: ReplicaInfo, highestCounter: UInt64)] = []
+        for row in try session.execute(PreparedStatements.Replica(id: id.rawValue)) {
+            let (id, user, registeredAt, lastSeenAt, revokedAt, highest) = try row.decode((String, String, Int64, Int64?, Int64?, Int64).self)
+            guard let id = ReplicaID(rawValue: id) else { continue }
+            let info = ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt)
+            found.append((info, UInt64(max(0, highest))))
+        }
+        guard let user = found.first?.info.user else { return nil }
+        replicasOf[user] = found
+        return found.first { $0.info.id == id }?.info
     }
 
     func replicas(user: String?) throws -> [ReplicaInfo] {
@@ -145,45 +201,69 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func revokeReplica(_ replica: ReplicaID, at: Int64) throws {
-        try session.query("UPDATE replicas SET revoked_at = \(at) WHERE id = \(replica.rawValue) AND revoked_at IS NULL")
+        replicasOf = [:]
+        try session.send("UPDATE replicas SET revoked_at = \(at) WHERE id = \(replica.rawValue) AND revoked_at IS NULL")
     }
 
     func markSeen(_ replica: ReplicaID, at: Int64) throws {
         // A time stamp: no order with the feed, so no wait for the counter row.
-        try connection.query("UPDATE replicas SET last_seen_at = \(at) WHERE id = \(replica.rawValue)")
+        connection.send("UPDATE replicas SET last_seen_at = \(at) WHERE id = \(replica.rawValue)")
     }
 
     func replicaCounters(of user: String) throws -> [ReplicaID: UInt64] {
         var result: [ReplicaID: UInt64] = [:]
-        for row in try session.rows("SELECT id, highest_counter FROM replicas WHERE user_name = \(user) AND revoked_at IS NULL") {
-            let (id, counter) = try row.decode((String, Int64).self)
-            if let id = ReplicaID(rawValue: id) { result[id] = UInt64(max(0, counter)) }
+        if let known = replicasOf[user] {
+            for replica in known where !replica.info.isRevoked { result[replica.info.id] = replica.highestCounter }
+        } else {
+            for row in try session.rows("SELECT id, highest_counter FROM replicas WHERE user_name = \(user) AND revoked_at IS NULL") {
+                let (id, counter) = try row.decode((String, Int64).self)
+                if let id = ReplicaID(rawValue: id) { result[id] = UInt64(max(0, counter)) }
+            }
         }
+        // Set by this transaction and not yet written.
+        for (replica, counter) in counter.highest where result[replica] != nil { result[replica] = counter }
         return result
     }
 
     func replicaUsers(_ replicas: Set<ReplicaID>?) throws -> [ReplicaID: String] {
+        var result: [ReplicaID: String] = [:]
         let rows: [PostgresRow]
         if let replicas {
-            guard !replicas.isEmpty else { return [:] }
-            rows = try session.rows("SELECT id, user_name FROM replicas WHERE id = ANY(\(replicas.map(\.rawValue)))")
+            var unknown: [String] = []
+            for replica in replicas {
+                if let user = numbers.cachedUser(of: replica) { result[replica] = user } else { unknown.append(replica.rawValue) }
+            }
+            guard !unknown.isEmpty else { return result }
+            rows = try session.rows("SELECT id, user_name FROM replicas WHERE id = ANY(\(unknown))")
         } else {
             rows = try session.rows("SELECT id, user_name FROM replicas")
         }
-        var result: [ReplicaID: String] = [:]
+        var read: [(ReplicaID, String)] = []
         for row in rows {
             let (id, user) = try row.decode((String, String).self)
-            if let id = ReplicaID(rawValue: id) { result[id] = user }
+            if let id = ReplicaID(rawValue: id) {
+                result[id] = user
+                read.append((id, user))
+            }
         }
+        // A snapshot holds only committed registrations, and a replica's user never changes.
+        if mode == .read { numbers.remember(users: read) }
         return result
     }
 
     func insertReplica(_ replica: ReplicaID, user: String, at: Int64) throws {
-        try session.query("INSERT INTO replicas (id, user_name, registered_at) VALUES (\(replica.rawValue), \(user), \(at))")
+        replicasOf[user] = nil
+        try session.send("INSERT INTO replicas (id, user_name, registered_at) VALUES (\(replica.rawValue), \(user), \(at))")
     }
 
     func setHighestCounter(_ counter: UInt64, of replica: ReplicaID) throws {
-        try session.query("UPDATE replicas SET highest_counter = \(try Self.stored(counter)) WHERE id = \(replica.rawValue)")
+        guard mode == .write else {
+            try session.query("UPDATE replicas SET highest_counter = \(try Self.stored(counter)) WHERE id = \(replica.rawValue)")
+            return
+        }
+        _ = try Self.stored(counter)
+        _ = try session
+        self.counter.highest[replica] = counter
     }
 
     func replicas(numbered wanted: Set<UInt64>) throws -> [UInt64: ReplicaID] {
@@ -198,7 +278,9 @@ final class PostgresTransaction: SyncTransaction {
         if let pending = unsaved[id] { return StoredRecord(state: pending.state, createdBy: pending.createdBy) }
         guard let row = try session.rows("SELECT kind, state, created_by FROM records WHERE id = \(id.rawValue)").first else { return nil }
         let (kind, state, createdBy) = try row.decode((String, Data, String).self)
-        return StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
+        let record = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
+        remember(stored: record.state)
+        return record
     }
 
     /// A record row's state; a row this release cannot read is damaged data.
@@ -210,6 +292,9 @@ final class PostgresTransaction: SyncTransaction {
     func kind(of id: RecordID) throws -> RecordKind? {
         // Saved and not yet written: the buffer holds the answer; anything else is in the table already.
         if let pending = unsaved[id] { return pending.state.kind }
+        // Read before: writes of other transactions wait for this one's end (or its snapshot hides them).
+        if let known = storedKinds[id] { return known }
+        if notStored.contains(id) { return nil }
         return try session.rows("SELECT kind FROM records WHERE id = \(id.rawValue)").first
             .flatMap { RecordKind(rawValue: try $0.decode(String.self)) }
     }
@@ -315,40 +400,57 @@ final class PostgresTransaction: SyncTransaction {
         for id in ids { if let pending = unsaved[id] { found[id] = StoredRecord(state: pending.state, createdBy: pending.createdBy) } }
         let stored = ids.filter { found[$0] == nil }
         guard !stored.isEmpty else { return found }
-        for row in try session.execute(PreparedStatements.Records(ids: stored.map(\.rawValue))) {
-            let (id, kind, state, createdBy) = try row.decode((String, String, Data, String).self)
-            guard let id = RecordID(rawValue: id) else { continue }
-            found[id] = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
+        // With the access rows and share records of those that are accounts, in
+        // one statement: a push asks for them account by account next.
+        let access = stored.filter { accessRows[$0] == nil }
+        var shares = stored.filter { shareRecordsOf[$0] == nil }
+        // A share record waiting in the buffer is not in the table yet: those are read when asked for, after a flush.
+        if unsaved.values.contains(where: { $0.state.kind == .shareRecord }) { shares = [] }
+        for id in access { accessRows[id] = [] }
+        for id in shares { shareRecordsOf[id] = [] }
+        notStored.formUnion(stored)
+        let rows = try session.execute(
+            PreparedStatements.Batch(records: stored.map(\.rawValue), shareRecordsOf: shares.map(\.rawValue), accessRowsOf: access.map(\.rawValue)))
+        for row in rows {
+            let (part, key, kind, state, text, flags) = try row.decode((Int32, String, String?, Data?, String, String?).self)
+            guard let key = RecordID(rawValue: key) else { continue }
+            switch PreparedStatements.Batch.Part(rawValue: part) {
+            case .record:
+                guard let kind, let state else { continue }
+                let record = StoredRecord(state: try decode(kind: kind, state: state, id: key), createdBy: text)
+                found[key] = record
+                notStored.remove(key)
+                remember(stored: record.state)
+                storedFlags[key] = flags ?? Self.noFlags
+            case .shareRecord:
+                guard let kind, let state, let account = RecordID(rawValue: text) else { continue }
+                shareRecordsOf[account, default: []].append((key, kind, state))
+            case .accessRow:
+                accessRows[key, default: []].insert(text)
+            case nil:
+                continue
+            }
         }
-        try prefetchAccounts(stored)
+        for id in shares { shareRecordsOf[id]?.sort { $0.id < $1.id } }
         return found
     }
 
-    /// Reads the access rows and share records of every account among `ids`
-    /// in two statements: a push asks for them account by account.
-    func prefetchAccounts(_ ids: [RecordID]) throws {
-        let wanted = ids.filter { accessRows[$0] == nil }
-        if !wanted.isEmpty {
-            for id in wanted { accessRows[id] = [] }
-            for row in try session.rows(
-                "SELECT account_id, user_name FROM account_access WHERE account_id = ANY(\(wanted.map(\.rawValue)))")
-            {
-                let (account, user) = try row.decode((String, String).self)
-                if let account = RecordID(rawValue: account) { accessRows[account, default: []].insert(user) }
-            }
-        }
-        let shares = ids.filter { shareRecordsOf[$0] == nil }
-        guard !shares.isEmpty, !unsaved.values.contains(where: { $0.state.kind == .shareRecord }) else { return }
-        for id in shares { shareRecordsOf[id] = [] }
-        for row in try session.rows("""
-            SELECT r.id, r.kind, r.state, r.account_id FROM records r
-            WHERE r.account_id = ANY(\(shares.map(\.rawValue))) AND r.kind = 'share-record' ORDER BY r.id
-            """)
-        {
-            let (id, kind, state, account) = try row.decode((String, String, Data, String).self)
-            guard let id = RecordID(rawValue: id), let account = RecordID(rawValue: account) else { continue }
-            shareRecordsOf[account, default: []].append((id, kind, state))
-        }
+    /// Review flags as a stored row has them when there are none (the column's default).
+    static let noFlags = "[]"
+
+    /// Notes what a stored row of `state` holds: its kind and the accounts it names.
+    func remember(stored state: RecordState) {
+        storedKinds[state.id] = state.kind
+        storedAccounts[state.id] = Set(RecordIndex.accounts(of: state))
+    }
+
+    /// Forgets what this transaction knew of the stored rows: a savepoint undone takes back what it wrote.
+    func forgetStoredRows() {
+        storedAccounts = [:]
+        storedKinds = [:]
+        notStored = []
+        storedFlags = [:]
+        replicasOf = [:]
     }
 
     func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
@@ -359,8 +461,9 @@ final class PostgresTransaction: SyncTransaction {
     /// Rows per statement when records are written together: PostgreSQL takes at most 65,535 parameters.
     static let flushRows = 1_000
 
-    /// Writes the records saved since the last flush: their accounts and
-    /// their rows, a few statements for the lot.
+    /// Writes the records and review flags saved since the last flush,
+    /// usually in one statement, sent without waiting for its answer: the
+    /// next statement waited for, or the commit, reports a failure.
     func flush() throws {
         try flushRecords()
         guard !unsavedFlags.isEmpty else { return }
@@ -368,36 +471,70 @@ final class PostgresTransaction: SyncTransaction {
         unsavedFlags = [:]
         for start in stride(from: 0, to: flags.count, by: Self.flushRows) {
             let chunk = flags[start..<min(start + Self.flushRows, flags.count)]
-            try session.query("""
+            try session.send("""
                 UPDATE records r SET flags = f.flags FROM unnest(\(chunk.map(\.key.rawValue))::text[], \(chunk.map(\.value))::text[]) AS f(id, flags)
                 WHERE r.id = f.id AND r.flags != f.flags
                 """)
+            for (account, value) in chunk { storedFlags[account] = value }
         }
     }
 
-    /// Writes the records saved since the last flush.
+    /// Writes the records saved since the last flush: their rows and the
+    /// pairs of the accounts they name that changed, one statement per
+    /// thousand records.
     func flushRecords() throws {
         guard !unsaved.isEmpty else { return }
         let pending = unsaved.values.sorted { $0.sequence < $1.sequence }
         unsaved = [:]
         for start in stride(from: 0, to: pending.count, by: Self.flushRows) {
             let chunk = pending[start..<min(start + Self.flushRows, pending.count)]
-            // The accounts each record names, replaced whole.
-            try session.query("DELETE FROM record_accounts WHERE record_id = ANY(\(chunk.map(\.state.id.rawValue)))")
-            var pairs: ([String], [String]) = ([], [])
+            // The accounts each record names: only the pairs that change, when
+            // this transaction knows the stored ones; all of them replaced otherwise.
+            var gone: ([String], [String]) = ([], [])
+            var added: ([String], [String]) = ([], [])
+            var unknown: [String] = []
             for record in chunk {
-                for account in Set(RecordIndex.accounts(of: record.state)) {
-                    pairs.0.append(record.state.id.rawValue)
-                    pairs.1.append(account.rawValue)
+                let id = record.state.id
+                let accounts = Set(RecordIndex.accounts(of: record.state))
+                let before: Set<RecordID>
+                if notStored.contains(id) {
+                    before = []
+                } else if let known = storedAccounts[id] {
+                    before = known
+                } else {
+                    unknown.append(id.rawValue)
+                    before = []
+                }
+                for account in before.subtracting(accounts).sorted() {
+                    gone.0.append(id.rawValue)
+                    gone.1.append(account.rawValue)
+                }
+                for account in accounts.subtracting(before).sorted() {
+                    added.0.append(id.rawValue)
+                    added.1.append(account.rawValue)
                 }
             }
-            if !pairs.0.isEmpty {
-                try session.query("INSERT INTO record_accounts (record_id, account_id) SELECT * FROM unnest(\(pairs.0)::text[], \(pairs.1)::text[])")
+            if !unknown.isEmpty { try session.send("DELETE FROM record_accounts WHERE record_id = ANY(\(unknown))") }
+            var statement = PostgresStatement("")
+            var parts: [String] = []
+            if !gone.0.isEmpty {
+                parts.append("""
+                    gone AS (DELETE FROM record_accounts WHERE (record_id, account_id) IN
+                        (SELECT * FROM unnest(\(statement.bind(gone.0))::text[], \(statement.bind(gone.1))::text[])))
+                    """)
             }
-            var statement = PostgresStatement("""
+            if !added.0.isEmpty {
+                parts.append("""
+                    added AS (INSERT INTO record_accounts (record_id, account_id)
+                        SELECT * FROM unnest(\(statement.bind(added.0))::text[], \(statement.bind(added.1))::text[]))
+                    """)
+            }
+            // Other tables than the main statement's, and pairs no other part touches: one statement holds them all.
+            if !parts.isEmpty { statement.sql = "WITH " + parts.joined(separator: ",\n") + "\n" }
+            statement.sql += """
                 INSERT INTO records (id, kind, account_id, created_by, visible, needs_resolution,
                                      name, industry, region, owner, tier, stage, share, notes, state, seq) VALUES
-                """)
+                """
             var tuples: [String] = []
             for record in chunk {
                 let (state, index) = (record.state, RecordIndex(record.state))
@@ -418,8 +555,37 @@ final class PostgresTransaction: SyncTransaction {
                     region = excluded.region, owner = excluded.owner, tier = excluded.tier, stage = excluded.stage,
                     share = excluded.share, notes = excluded.notes, state = excluded.state, seq = excluded.seq
                 """
-            try session.query(statement.query())
+            try session.send(statement.query())
+            for record in chunk {
+                if notStored.remove(record.state.id) != nil { storedFlags[record.state.id] = Self.noFlags }
+                remember(stored: record.state)
+            }
         }
+    }
+
+    /// Writes the feed's counter and the highest counters this write
+    /// transaction changed, in one statement sent just before its commit.
+    func writeCounters() throws {
+        guard mode == .write, counter.sequenceChanged || !counter.highest.isEmpty else { return }
+        var statement = PostgresStatement("")
+        var parts: [String] = []
+        if !counter.highest.isEmpty {
+            let highest = counter.highest.sorted { $0.key < $1.key }
+            let values = try highest.map { try Self.stored($0.value) }
+            parts.append("""
+                UPDATE replicas r SET highest_counter = c.counter
+                FROM unnest(\(statement.bind(highest.map(\.key.rawValue)))::text[], \(statement.bind(values))::bigint[]) AS c(id, counter)
+                WHERE r.id = c.id
+                """)
+        }
+        if counter.sequenceChanged {
+            parts.append("UPDATE sequence SET value = \(statement.bind(try Self.stored(counter.sequence))) WHERE id = 1")
+        }
+        // Two tables: one statement, the first part as a WITH.
+        statement.sql = parts.count == 2 ? "WITH highest AS (\(parts[0]))\n\(parts[1])" : parts[0]
+        try session.send(statement.query())
+        counter.highest = [:]
+        counter.sequenceChanged = false
     }
 
     // MARK: Access
@@ -437,12 +603,12 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func grantAccess(_ user: String, to account: RecordID) throws {
-        try session.query("INSERT INTO account_access (account_id, user_name) VALUES (\(account.rawValue), \(user)) ON CONFLICT DO NOTHING")
+        try session.send("INSERT INTO account_access (account_id, user_name) VALUES (\(account.rawValue), \(user)) ON CONFLICT DO NOTHING")
         accessRows[account]?.insert(user)
     }
 
     func revokeAccess(_ user: String, to account: RecordID) throws {
-        try session.query("DELETE FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)")
+        try session.send("DELETE FROM account_access WHERE account_id = \(account.rawValue) AND user_name = \(user)")
         accessRows[account]?.remove(user)
     }
 
@@ -460,9 +626,9 @@ final class PostgresTransaction: SyncTransaction {
             next += 1
             let (_, record, change) = try key.decode((Int64, String?, Int64?).self)
             if let change {
-                try session.query("UPDATE owner_changes SET seq = \(try Self.stored(next)) WHERE id = \(change)")
+                try session.send("UPDATE owner_changes SET seq = \(try Self.stored(next)) WHERE id = \(change)")
             } else if let record {
-                try session.query("UPDATE records SET seq = \(try Self.stored(next)) WHERE id = \(record)")
+                try session.send("UPDATE records SET seq = \(try Self.stored(next)) WHERE id = \(record)")
             }
         }
         return next
@@ -471,12 +637,12 @@ final class PostgresTransaction: SyncTransaction {
     func resequence(record: RecordID, after sequence: UInt64) throws -> UInt64 {
         try flush()
         guard try kind(of: record) != nil else { return sequence }
-        try session.query("UPDATE records SET seq = \(try Self.stored(sequence + 1)) WHERE id = \(record.rawValue)")
+        try session.send("UPDATE records SET seq = \(try Self.stored(sequence + 1)) WHERE id = \(record.rawValue)")
         return sequence + 1
     }
 
     func addRemoval(_ removal: Removal, for user: String, sequence: UInt64) throws {
-        try session.query("""
+        try session.send("""
             INSERT INTO removals (seq, user_name, record_id, kind, account_id, reason, owners)
             VALUES (\(try Self.stored(sequence)), \(user), \(removal.id.rawValue), \(removal.kind.rawValue),
                     \(removal.account.rawValue), \(removal.reason.rawValue), \(try SQLiteTransaction.list(removal.owners)))
@@ -484,7 +650,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func addOwnerChange(_ change: OwnerChange, sequence: UInt64) throws {
-        try session.query("""
+        try session.send("""
             INSERT INTO owner_changes (seq, account_id, at, by_user, from_owners, to_owners)
             VALUES (\(try Self.stored(sequence)), \(change.account.rawValue), \(change.at.rawValue), \(change.by),
                     \(try SQLiteTransaction.list(change.from)), \(try SQLiteTransaction.list(change.to)))
@@ -492,7 +658,7 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func setSetting(_ key: String, _ value: String) throws {
-        try session.query("INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        try session.send("INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     }
 
     func setting(_ key: String) throws -> String? {
@@ -555,18 +721,32 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func setFlags(_ flags: [String], of account: RecordID) throws {
-        // Nothing in a write transaction reads flags back: they are written with the next flush.
-        unsavedFlags[account] = flags.isEmpty ? "[]" : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
+        // Nothing in a write transaction reads flags back: they are written with the next flush, when they change.
+        let value = flags.isEmpty ? Self.noFlags : String(decoding: try SQLiteStore.encode(flags), as: UTF8.self)
+        let stored = storedFlags[account] ?? (notStored.contains(account) ? Self.noFlags : nil)
+        unsavedFlags[account] = value == stored ? nil : value
     }
 
     // MARK: The feed
 
     func sequence() throws -> UInt64 {
-        UInt64(max(0, try session.rows("SELECT value FROM sequence WHERE id = 1").first?.decode(Int64.self) ?? 0))
+        // A write transaction read it with the lock on its row.
+        if mode == .write {
+            _ = try session
+            return counter.sequence
+        }
+        return UInt64(max(0, try session.rows("SELECT value FROM sequence WHERE id = 1").first?.decode(Int64.self) ?? 0))
     }
 
     func setSequence(_ sequence: UInt64) throws {
-        try session.query("UPDATE sequence SET value = \(try Self.stored(sequence)) WHERE id = 1")
+        guard mode == .write else {
+            try session.query("UPDATE sequence SET value = \(try Self.stored(sequence)) WHERE id = 1")
+            return
+        }
+        _ = try Self.stored(sequence)
+        _ = try session
+        counter.sequence = sequence
+        counter.sequenceChanged = true
     }
 
     func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
@@ -599,13 +779,18 @@ final class PostgresTransaction: SyncTransaction {
         savepointDepth += 1
         let name = "kam_\(savepointDepth)"
         defer { savepointDepth -= 1 }
-        try session.query(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
+        try session.send(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
         learnedInSavepoints.append([:])
+        countersAtSavepoints.append(counter)
         do {
             let result = try body()
             try flush()
-            try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
-            // Released: what it learned stands or falls with the transaction around it.
+            // Everything the savepoint wrote answered: a failure undoes it alone.
+            try connection.settle()
+            // Kept, not released: the transaction's next statement may as well
+            // not wait for one more answer, and the commit keeps all of it.
+            countersAtSavepoints.removeLast()
+            // What it learned stands or falls with the transaction around it.
             let kept = learnedInSavepoints.removeLast()
             if learnedInSavepoints.isEmpty {
                 learned.merge(kept) { _, new in new }
@@ -619,9 +804,11 @@ final class PostgresTransaction: SyncTransaction {
             unsavedFlags = [:]
             accessRows = [:]
             shareRecordsOf = [:]
+            forgetStoredRows()
+            counter = countersAtSavepoints.removeLast()
             learnedInSavepoints.removeLast()
+            connection.abandon()
             try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
-            try session.query(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
             throw error
         }
     }
@@ -649,7 +836,7 @@ final class PostgresTransaction: SyncTransaction {
 
     func remember(_ refusals: [RememberedRefusal]) throws {
         for remembered in refusals {
-            try session.query("""
+            try session.send("""
                 INSERT INTO refusals (replica, counter, record_id, kind, field, code, message)
                 VALUES (\(remembered.dot.replica.rawValue), \(try Self.stored(remembered.dot.counter)), \(remembered.record.rawValue),
                         \(remembered.refusal.kind.rawValue), \(remembered.refusal.field), \(remembered.refusal.code),
