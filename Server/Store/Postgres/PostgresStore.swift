@@ -23,8 +23,9 @@ import PostgresNIO
 ///
 /// ``SyncTransaction``'s primitives are synchronous, as the policy above
 /// them is written: a transaction's body runs on a thread of its own that
-/// waits for each statement's answer, never on an event loop or the
-/// concurrency pool.
+/// waits for the answers it needs, never on an event loop or the
+/// concurrency pool. Writes are kept in memory and sent together, without
+/// waiting, so a push costs a handful of round trips (docs/OPERATIONS.md).
 public struct PostgresStore: SyncStorage {
     /// postgres-nio's connection pool: a `Service` that must run while the store is used.
     public let client: PostgresClient
