@@ -4,8 +4,8 @@ import NIOCore
 import PostgresNIO
 
 /// The statements every request runs, prepared once per connection: the
-/// sign-in of each request, the replica check of each push and pull, what a
-/// push reads of its records, and a page of the feed. PostgreSQL plans them once instead of on every call
+/// sign-in of each request, the replica check of each push and pull, and a
+/// page of the feed. PostgreSQL plans them once instead of on every call
 /// (and plans them again by itself when the search path changes).
 enum PreparedStatements {
     /// The user a token hash belongs to, unless revoked.
@@ -30,39 +30,6 @@ enum PreparedStatements {
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 1)
             bindings.append(id)
-            return bindings
-        }
-    }
-
-    /// What a push reads of the records it names, in one statement: their
-    /// stored rows, the share records of those that are accounts, and their
-    /// access rows, each row tagged with its ``Part``.
-    struct Batch: RowsStatement {
-        /// What a row of the answer is.
-        enum Part: Int32 {
-            /// `id, kind, state, created_by, flags`.
-            case record = 0
-            /// `id, kind, state, account_id` of a share record.
-            case shareRecord = 1
-            /// `account_id, NULL, NULL, user_name` of an access row.
-            case accessRow = 2
-        }
-
-        static let sql = """
-            SELECT 0, id, kind, state, created_by, flags FROM records WHERE id = ANY($1)
-            UNION ALL
-            SELECT 1, id, kind, state, account_id, NULL FROM records WHERE account_id = ANY($2) AND kind = 'share-record'
-            UNION ALL
-            SELECT 2, account_id, NULL, NULL, user_name, NULL FROM account_access WHERE account_id = ANY($3)
-            """
-        var records: [String]
-        var shareRecordsOf: [String]
-        var accessRowsOf: [String]
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(records)
-            bindings.append(shareRecordsOf)
-            bindings.append(accessRowsOf)
             return bindings
         }
     }

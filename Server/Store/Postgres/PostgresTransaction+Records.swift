@@ -125,12 +125,25 @@ extension PostgresTransaction {
         for id in access { accessRows[id] = [] }
         for id in shares { shareRecordsOf[id] = [] }
         notStored.formUnion(stored)
-        let rows = try session.execute(
-            PreparedStatements.Batch(records: stored.map(\.rawValue), shareRecordsOf: shares.map(\.rawValue), accessRowsOf: access.map(\.rawValue)))
+        // Looked up id by id (LATERAL, kept apart by OFFSET 0), so each is an
+        // index lookup: while a territory streams in, the planner's statistics
+        // lag behind the tables, and a join it plans from them scans them
+        // whole. Not prepared: a plan a connection keeps from while the tables
+        // were small would do the same.
+        let rows = try session.rows("""
+            SELECT 0, id, kind, state, created_by, flags FROM records WHERE id = ANY(\(stored.map(\.rawValue)))
+            UNION ALL
+            SELECT 1, r.id, r.kind, r.state, r.account_id, NULL FROM unnest(\(shares.map(\.rawValue))::text[]) AS k(id)
+                CROSS JOIN LATERAL (SELECT id, kind, state, account_id FROM records
+                                    WHERE account_id = k.id AND kind = 'share-record' OFFSET 0) AS r
+            UNION ALL
+            SELECT 2, a.account_id, NULL, NULL, a.user_name, NULL FROM unnest(\(access.map(\.rawValue))::text[]) AS k(id)
+                CROSS JOIN LATERAL (SELECT account_id, user_name FROM account_access WHERE account_id = k.id OFFSET 0) AS a
+            """)
         for row in rows {
             let (part, key, kind, state, text, flags) = try row.decode((Int32, String, String?, Data?, String, String?).self)
             guard let key = RecordID(rawValue: key) else { continue }
-            switch PreparedStatements.Batch.Part(rawValue: part) {
+            switch BatchPart(rawValue: part) {
             case .record:
                 guard let kind, let state else { continue }
                 let record = StoredRecord(state: try decode(kind: kind, state: state, id: key), createdBy: text)
@@ -149,6 +162,16 @@ extension PostgresTransaction {
         }
         for id in shares { shareRecordsOf[id]?.sort { $0.id < $1.id } }
         return found
+    }
+
+    /// What a row of the statement ``records(_:)`` reads is.
+    enum BatchPart: Int32 {
+        /// `id, kind, state, created_by, flags` of a record asked for.
+        case record = 0
+        /// `id, kind, state, account_id` of a share record of an account asked for.
+        case shareRecord = 1
+        /// `account_id, NULL, NULL, user_name` of an access row of an account asked for.
+        case accessRow = 2
     }
 
     /// Review flags as a stored row has them when there are none (the column's default).
