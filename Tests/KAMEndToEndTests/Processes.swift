@@ -128,7 +128,7 @@ final class ServerProcess: @unchecked Sendable {
         logCount += 1
         let log = directory.appendingPathComponent("server-\(logCount).log")
         self.log = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = Binaries.url("kam-server")
         process.arguments = ["serve", "--port", String(port)] + storageArguments

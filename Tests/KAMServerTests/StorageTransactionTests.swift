@@ -1,0 +1,76 @@
+import Foundation
+import KAMProtocol
+@testable import KAMServer
+import Testing
+
+/// What every storage promises of one write transaction, whatever it keeps
+/// in memory before writing it.
+@Suite("Storage transactions")
+struct StorageTransactionTests {
+    let account = RecordID(rawValue: "acct-huawei")!
+
+    func ownerChange(to owner: String) -> OwnerChange {
+        OwnerChange(account: account, at: Timestamp(rawValue: 1), by: "li", from: [], to: [owner])
+    }
+
+    func removal(reason: Removal.Reason) -> Removal {
+        Removal(kind: .account, id: account, account: account, reason: reason)
+    }
+
+    @Test("a savepoint that fails, in the policy or in the database, undoes its own writes alone", arguments: Storage.all)
+    func failedSavepointUndoesItsOwn(_ storage: Storage) async throws {
+        let store = try await storage.make()
+        struct Refused: Error {}
+        let (account, ownerChange, removal) = (account, ownerChange, removal)
+        let seen = try await store.write { tx -> (sequence: UInt64, changes: Int, removals: Int, access: Set<String>) in
+            // Kept: written before any savepoint.
+            try tx.addOwnerChange(ownerChange("li"), sequence: 1)
+            try tx.grantAccess("li", to: account)
+            try tx.setSequence(1)
+            // Kept: a savepoint that ends well.
+            try tx.savepoint {
+                try tx.addRemoval(removal(.accessEnded), for: "zhao", sequence: 2)
+                try tx.setSequence(2)
+            }
+            // Undone by the policy, after it wrote.
+            #expect(throws: Refused.self) {
+                try tx.savepoint {
+                    try tx.grantAccess("wang", to: account)
+                    try tx.addOwnerChange(ownerChange("wang"), sequence: 3)
+                    try tx.setHighestCounter(9, of: ReplicaID(rawValue: "nobody")!)
+                    try tx.setSequence(3)
+                    throw Refused()
+                }
+            }
+            // Undone by the database: a second owner change with sequence number 1.
+            #expect(throws: (any Error).self) {
+                try tx.savepoint {
+                    try tx.grantAccess("zhao", to: account)
+                    try tx.addRemoval(removal(.moved), for: "wang", sequence: 4)
+                    try tx.setSequence(4)
+                    try tx.addOwnerChange(ownerChange("zhao"), sequence: 1)
+                }
+            }
+            // The transaction goes on, and reads what it kept.
+            return (
+                try tx.sequence(), try tx.ownerChanges(of: account).count,
+                try tx.removals(since: 0, limit: 10, user: "zhao").count + tx.removals(since: 0, limit: 10, user: "wang").count,
+                try tx.accessUsers(of: account)
+            )
+        }
+        #expect(seen.sequence == 2)
+        #expect(seen.changes == 1)
+        #expect(seen.removals == 1)
+        #expect(seen.access == ["li"])
+        // And that is what it committed.
+        let committed = try await store.read { tx in
+            (try tx.sequence(), try tx.ownerChanges(of: account).map(\.to), try tx.removals(since: 0, limit: 10, user: "zhao").map(\.sequence),
+             try tx.removals(since: 0, limit: 10, user: "wang").count, try tx.accessUsers(of: account))
+        }
+        #expect(committed.0 == 2)
+        #expect(committed.1 == [["li"]])
+        #expect(committed.2 == [2])
+        #expect(committed.3 == 0)
+        #expect(committed.4 == ["li"])
+    }
+}
