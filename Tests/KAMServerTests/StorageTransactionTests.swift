@@ -73,4 +73,24 @@ struct StorageTransactionTests {
         #expect(committed.3 == 0)
         #expect(committed.4 == ["li"])
     }
+
+    @Test("a failed write outside any savepoint fails the transaction, even for a caller that goes on past a failed savepoint",
+          arguments: Storage.all)
+    func failedOuterWriteFailsTheTransaction(_ storage: Storage) async throws {
+        let store = try await storage.make()
+        let (account, ownerChange) = (account, ownerChange)
+        await #expect(throws: (any Error).self) {
+            try await store.write { tx in
+                try tx.savepoint { try tx.grantAccess("li", to: account) }
+                try tx.addOwnerChange(ownerChange("li"), sequence: 1)
+                // Sequence number 1 taken twice: the database refuses it, now or when it is written.
+                try tx.addOwnerChange(ownerChange("wang"), sequence: 1)
+                // Group commit goes on after a push that failed in its savepoint.
+                _ = try? tx.savepoint { try tx.grantAccess("wang", to: account) }
+            }
+        }
+        let committed = try await store.read { tx in (try tx.accessUsers(of: account), try tx.ownerChanges(of: account).count) }
+        #expect(committed.0.isEmpty)
+        #expect(committed.1 == 0)
+    }
 }

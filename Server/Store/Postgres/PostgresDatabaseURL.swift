@@ -84,13 +84,13 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return "postgres://\(user)@\(location)/\(database)?sslmode=\(sslMode.rawValue)"
     }
 
-    /// postgres-nio's configuration for a pool of at most `connections`.
     /// What every connection kam opens asks of its session. JIT compilation
     /// is off: kam's statements touch a few rows each, and a plan the
     /// statistics overprice (they lag while a territory streams in) would
     /// spend ten milliseconds compiling a statement that runs in half of one.
     static let sessionSettings = [("jit", "off")]
 
+    /// postgres-nio's configuration for a pool of at most `connections`.
     public func clientConfiguration(connections: Int) throws -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socketDirectory {

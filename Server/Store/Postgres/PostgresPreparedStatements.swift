@@ -81,13 +81,17 @@ extension PostgresSession {
     func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) throws -> [PostgresRow]
     where Statement.Row == PostgresRow {
         let (connection, logger) = (connection, logger)
+        let answered = Result {
+            try connection.eventLoop.makeFutureWithTask {
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }.wait()
+        }
+        // A statement sent before it failed first: that failure is the one to report, and this connection's own.
+        try settle()
         do {
-            return try answer(
-                connection.eventLoop.makeFutureWithTask {
-                    var rows: [PostgresRow] = []
-                    for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-                    return rows
-                })
+            return try answered.get()
         } catch {
             // postgres-nio keeps a failed preparation for the life of the
             // connection: a passing failure (a lock timeout, a cancelled

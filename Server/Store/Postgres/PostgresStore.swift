@@ -126,7 +126,9 @@ public struct PostgresStore: SyncStorage {
 /// connection runs its statements in order, starting each as soon as the one
 /// before it is answered, while this thread goes on. The next statement waited
 /// for (``query(_:)``, ``settle()``) also reports the first of them that failed,
-/// so an error is never lost, only noticed a little later.
+/// so an error is noticed a little later, not lost. Two things end without a
+/// look at their answers: what ``abandon()`` drops before a `ROLLBACK`, and a
+/// read-only transaction's `COMMIT`.
 final class PostgresSession {
     let connection: PostgresConnection
     let logger: Logger

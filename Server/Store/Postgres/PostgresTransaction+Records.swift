@@ -114,7 +114,8 @@ extension PostgresTransaction {
     func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
         var found: [RecordID: StoredRecord] = [:]
         for id in ids { if let pending = unsaved[id] { found[id] = StoredRecord(state: pending.state, createdBy: pending.createdBy) } }
-        let stored = ids.filter { found[$0] == nil }
+        var seen: Set<RecordID> = []
+        let stored = ids.filter { found[$0] == nil && seen.insert($0).inserted }
         guard !stored.isEmpty else { return found }
         // With the access rows and share records of those that are accounts, in
         // one statement: a push asks for them account by account next.
@@ -122,9 +123,6 @@ extension PostgresTransaction {
         var shares = stored.filter { shareRecordsOf[$0] == nil }
         // A share record waiting in the buffer is not in the table yet: those are read when asked for, after a flush.
         if unsaved.values.contains(where: { $0.state.kind == .shareRecord }) { shares = [] }
-        for id in access { accessRows[id] = [] }
-        for id in shares { shareRecordsOf[id] = [] }
-        notStored.formUnion(stored)
         // Looked up id by id (LATERAL, kept apart by OFFSET 0), so each is an
         // index lookup: while a territory streams in, the planner's statistics
         // lag behind the tables, and a join it plans from them scans them
@@ -140,6 +138,10 @@ extension PostgresTransaction {
             SELECT 2, a.account_id, NULL, NULL, a.user_name, NULL FROM unnest(\(access.map(\.rawValue))::text[]) AS k(id)
                 CROSS JOIN LATERAL (SELECT account_id, user_name FROM account_access WHERE account_id = k.id OFFSET 0) AS a
             """)
+        // Answered: what was not found is known missing.
+        for id in access { accessRows[id] = [] }
+        for id in shares { shareRecordsOf[id] = [] }
+        notStored.formUnion(stored)
         for row in rows {
             let (part, key, kind, state, text, flags) = try row.decode((Int32, String, String?, Data?, String, String?).self)
             guard let key = RecordID(rawValue: key) else { continue }

@@ -31,11 +31,15 @@ final class PostgresTransaction: SyncTransaction {
     /// Numbers read or given inside each open savepoint, kept for the
     /// transaction when the savepoint ends well and dropped when it is undone.
     var learnedInSavepoints: [[ReplicaID: UInt64]] = []
-    /// How many savepoints are open.
-    var savepointDepth = 0
-    /// Records saved by this transaction and not yet written, by id: written
-    /// together (``flush()``) before anything reads records or the accounts
-    /// they name, at a savepoint's edges and before the commit.
+    /// How many savepoints this transaction has made (each gets a name of its own).
+    var savepoints = 0
+    /// Why this transaction must not commit, once something that cannot be
+    /// undone alone has failed (it rolls back instead).
+    var broken: (any Error)?
+    /// Records saved by this transaction and not yet written, by id: reads
+    /// of them are answered from here, and they are written together
+    /// (``flush(beforeCommit:)``) before any statement that reads their
+    /// tables, at a savepoint's edges and before the commit.
     var unsaved: [RecordID: (state: RecordState, createdBy: String, sequence: UInt64)] = [:]
     /// Review flags set by this transaction and not yet written (as stored: JSON text), by account.
     var unsavedFlags: [RecordID: String] = [:]
@@ -70,9 +74,9 @@ final class PostgresTransaction: SyncTransaction {
     var replicasOf: [String: [(info: ReplicaInfo, highestCounter: UInt64)]] = [:]
 
     /// The values a write transaction keeps in memory and writes before it
-    /// commits: no statement of the transaction reads them back from the
-    /// tables, and the lock on the feed's counter row keeps every other
-    /// writer out until then.
+    /// commits: every read of them in the transaction adds what is kept here
+    /// to what the tables hold, and the lock on the feed's counter row keeps
+    /// every other writer out until then.
     struct BufferedCounters {
         /// The newest sequence number handed out, and whether it changed.
         var sequence: UInt64 = 0
@@ -144,6 +148,7 @@ final class PostgresTransaction: SyncTransaction {
             }
             let transaction = PostgresTransaction(session: session, mode: mode, numbers: numbers)
             let result = try body(transaction)
+            if let broken = transaction.broken { throw broken }
             try transaction.flush(beforeCommit: true)
             if mode == .read {
                 // A snapshot that wrote nothing: its end needs no answer. The
@@ -175,11 +180,19 @@ final class PostgresTransaction: SyncTransaction {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        // What was saved before the savepoint is written before it, so undoing it undoes only its own.
-        try flush()
-        savepointDepth += 1
-        let name = "kam_\(savepointDepth)"
-        defer { savepointDepth -= 1 }
+        // What was saved before the savepoint is written, and answered, before it: undoing the
+        // savepoint undoes only its own, and a failure of what came before is the transaction's.
+        do {
+            try flush()
+            try connection.settle()
+        } catch {
+            broken = broken ?? error
+            throw error
+        }
+        savepoints += 1
+        // A name of its own: savepoints that end well stay open (see below), and ROLLBACK TO
+        // must reach this one, never an earlier one of the same name.
+        let name = "kam_\(savepoints)"
         try session.send(PostgresQuery(unsafeSQL: "SAVEPOINT \(name)"))
         learnedInSavepoints.append([:])
         countersAtSavepoints.append(counter)
@@ -188,8 +201,8 @@ final class PostgresTransaction: SyncTransaction {
             try flush()
             // Everything the savepoint wrote answered: a failure undoes it alone.
             try connection.settle()
-            // Kept, not released: the transaction's next statement may as well
-            // not wait for one more answer, and the commit keeps all of it.
+            // Kept, not released: one statement fewer for the transaction's
+            // connection, and the commit keeps all of it.
             countersAtSavepoints.removeLast()
             // What it learned stands or falls with the transaction around it.
             let kept = learnedInSavepoints.removeLast()
@@ -200,7 +213,8 @@ final class PostgresTransaction: SyncTransaction {
             }
             return result
         } catch {
-            // What the savepoint buffered or read of the access rows goes with it.
+            // What the savepoint buffered goes with it, and what this
+            // transaction knew of the stored rows, which it may have written.
             unsaved = [:]
             unsavedFlags = [:]
             unsavedAccess = [:]
@@ -212,7 +226,12 @@ final class PostgresTransaction: SyncTransaction {
             counter = countersAtSavepoints.removeLast()
             learnedInSavepoints.removeLast()
             connection.abandon()
-            try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
+            do {
+                try session.query(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
+            } catch {
+                // The transaction is past saving: it must not commit what it holds.
+                broken = broken ?? error
+            }
             throw error
         }
     }
