@@ -66,7 +66,6 @@ struct Routes {
         }
         try Self.checkVersion(push.protocolVersion)
         try checkBatch(push.records.count, counted: false)
-        try await service.admitReplica(push.replica, for: user)
         let acknowledgement = try await service.push(push, by: user)
         CrashPoint.afterPushCommit.reach()
         context.logger.info(
@@ -96,18 +95,18 @@ struct Routes {
     /// A client that names its replica (`replica=`) is checked against revocation.
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        if let text = request.query["replica"] {
+        let replica = try request.query["replica"].map { text in
             guard let replica = ReplicaID(rawValue: String(text)) else {
                 throw APIError.badRequest("replica '\(text.prefix(80))' is not a replica id: 1 to 64 letters, digits, '-' or '_'")
             }
-            try await service.admitReplica(replica, for: user)
+            return replica
         }
         let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
         let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
         // A client that does not name its protocol speaks the first one: it gets no removals.
         let version = Int(try Self.integer(request, "protocol", default: 1, range: 1...UInt64(Int.max)))
         try Self.checkVersion(version)
-        let page = try await service.pullPage(since: since, limit: Int(limit), for: user, protocolVersion: version)
+        let page = try await service.pullPage(since: since, limit: Int(limit), for: user, replica: replica, protocolVersion: version)
         CrashPoint.afterPullRead.reach()
         metrics.pulled(records: page.records.count)
         context.logger.info(

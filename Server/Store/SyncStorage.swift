@@ -91,6 +91,22 @@ public struct NamedRecord: Sendable, Hashable {
     }
 }
 
+/// What one pull page reads of the feed (``SyncReads/changes(since:limit:scope:removalsFor:ownerChanges:)``).
+public struct FeedChanges: Sendable, Hashable {
+    /// The newest sequence number handed out.
+    public var current: UInt64
+    public var records: [FeedRow]
+    public var removals: [Sequenced<Removal>]
+    public var ownerChanges: [Sequenced<OwnerChange>]
+
+    public init(current: UInt64, records: [FeedRow] = [], removals: [Sequenced<Removal>] = [], ownerChanges: [Sequenced<OwnerChange>] = []) {
+        self.current = current
+        self.records = records
+        self.removals = removals
+        self.ownerChanges = ownerChanges
+    }
+}
+
 /// A change of the feed that is not a register, with its sequence number.
 public struct Sequenced<Change: Sendable & Hashable>: Sendable, Hashable {
     public var sequence: UInt64
@@ -170,6 +186,12 @@ public protocol SyncReads {
     /// Up to `limit` owner changes above `since` of the accounts in `scope`, in sequence order;
     /// `gap` is how many changes the server holds above `since` (for choosing how to read them).
     func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>]
+    /// What one pull page reads, in one snapshot: the newest sequence number
+    /// and, above `since`, up to `limit` each of the feed rows in `scope`,
+    /// the removals for `removalsFor` (none when `nil`) and, when
+    /// `ownerChanges`, the owner changes in `scope`. Nothing above the newest
+    /// sequence number when `since` lies past it. A store may ask for them all at once.
+    func changes(since: UInt64, limit: Int, scope: AccessScope, removalsFor user: String?, ownerChanges: Bool) throws -> FeedChanges
     /// Every owner change of `account`, oldest first.
     func ownerChanges(of account: RecordID) throws -> [OwnerChange]
     /// A value the storage keeps for the policy (e.g. which access rule the access rows follow).
@@ -179,6 +201,15 @@ public protocol SyncReads {
 }
 
 extension SyncReads {
+    public func changes(since: UInt64, limit: Int, scope: AccessScope, removalsFor user: String?, ownerChanges: Bool) throws -> FeedChanges {
+        let current = try sequence()
+        guard since <= current else { return FeedChanges(current: current) }
+        return FeedChanges(
+            current: current, records: try feed(since: since, limit: limit, scope: scope, gap: current - since),
+            removals: try user.map { try removals(since: since, limit: limit, user: $0) } ?? [],
+            ownerChanges: ownerChanges ? try self.ownerChanges(since: since, limit: limit, scope: scope, gap: current - since) : [])
+    }
+
     public func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
         var found: [RecordID: StoredRecord] = [:]
         for id in ids where found[id] == nil {

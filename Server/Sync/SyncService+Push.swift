@@ -69,7 +69,9 @@ struct PushMerge {
     let replica: ReplicaID
 
     func run(_ batch: [RecordState]) throws -> PushOutcome {
-        _ = try SyncService.admitted(replica, for: user, tx)
+        // Admitted in the push's own transaction: no read before it.
+        let now = SyncService.now()
+        if try SyncService.admitted(replica, for: user, tx).isStale(at: now) { try tx.markSeen(replica, at: now) }
         let highest = try tx.replicaCounters(of: user.name)
 
         // What the server holds of each record, the writes each adds, and

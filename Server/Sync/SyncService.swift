@@ -118,15 +118,13 @@ public struct SyncService: Sendable {
     /// calls, a write at most once a minute per replica.
     public func admitReplica(_ replica: ReplicaID, for user: User) async throws {
         let now = Self.now()
-        let stale = try await storage.read { tx in
-            let known = try Self.admitted(replica, for: user, tx)
-            return known.lastSeenAt.map { now - $0 >= Self.lastSeenResolution } ?? true
-        }
+        let stale = try await storage.read { tx in try Self.admitted(replica, for: user, tx).isStale(at: now) }
         guard stale else { return }
         try await storage.write { tx in try tx.markSeen(replica, at: now) }
     }
 
-    /// The replica, if `user` may sync with it.
+    /// The replica, if `user` may sync with it; its last-seen time is
+    /// written when ``ReplicaInfo/isStale(at:)`` says so.
     static func admitted(_ replica: ReplicaID, for user: User, _ reads: any SyncReads) throws -> ReplicaInfo {
         guard let known = try reads.replica(replica) else { throw SyncError.replicaNotRegistered(replica) }
         guard known.user == user.name else { throw SyncError.replicaOfAnotherUser(replica) }
@@ -148,61 +146,76 @@ public struct SyncService: Sendable {
     /// them: whole records as the store keeps them and, from protocol 2 on,
     /// removals and owner changes. No record is decoded: the page names the
     /// replicas its records' numbers stand for.
+    ///
+    /// A pull that names its `replica` is admitted (``admitReplica(_:for:)``)
+    /// in the page's own snapshot: one read transaction, and a write only
+    /// when the replica's last-seen time is a minute old.
     public func pullPage(
-        since: UInt64, limit: Int, for user: User, protocolVersion: Int = KAMProtocolVersion.current
+        since: UInt64, limit: Int, for user: User, replica: ReplicaID? = nil, protocolVersion: Int = KAMProtocolVersion.current
     ) async throws -> RecordPage {
+        let now = Self.now()
+        let (page, stale) = try await storage.read { tx in
+            let stale = try replica.map { try Self.admitted($0, for: user, tx).isStale(at: now) } ?? false
+            return (try self.page(since: since, limit: limit, for: user, protocolVersion: protocolVersion, tx), stale)
+        }
+        if stale, let replica { try await storage.write { tx in try tx.markSeen(replica, at: now) } }
+        return page
+    }
+
+    /// A pull page read in `tx`'s snapshot.
+    private func page(since: UInt64, limit: Int, for user: User, protocolVersion: Int, _ tx: any SyncReads) throws -> RecordPage {
         let limit = min(max(limit, 1), limits.pullPage)
         let version = min(protocolVersion, KAMProtocolVersion.current)
-        return try await storage.read { tx in
-            let current = try tx.sequence()
-            guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
-            let scope = AccessRule.scope(of: user)
-            var changes = try tx.feed(since: since, limit: limit + 1, scope: scope, gap: current - since).map(FeedChange.record)
-            if version >= 2 {
-                if scope != .everything {
-                    changes += try tx.removals(since: since, limit: limit + 1, user: user.name).map { FeedChange.removal($0.sequence, $0.change) }
-                }
-                changes += try tx.ownerChanges(since: since, limit: limit + 1, scope: scope, gap: current - since).map { FeedChange.owner($0.sequence, $0.change) }
-                changes.sort { $0.sequence < $1.sequence }
-            }
-            let hasMore = changes.count > limit
-            let page = changes.prefix(limit)
-            // A record both removed and sent in one page is whichever came last:
-            // gaining it again re-sends all of it after the removal.
-            var lastRecord: [RecordID: UInt64] = [:]
-            var lastRemoval: [RecordID: UInt64] = [:]
-            for change in page {
-                switch change {
-                case .record(let row): lastRecord[row.record.id] = row.sequence
-                case .removal(let sequence, let removal): lastRemoval[removal.id] = sequence
-                case .owner: break
-                }
-            }
-            var records: [EncodedRecord] = []
-            var removals: [Removal] = []
-            var ownerChanges: [OwnerChange] = []
-            var numbers: Set<UInt64> = []
-            for change in page {
-                switch change {
-                case .record(let row):
-                    if let removed = lastRemoval[row.record.id], removed > row.sequence { continue }
-                    numbers.formUnion(try RecordEncoding.replicaNumbers(in: row.record.bytes, kind: row.record.kind))
-                    records.append(row.record)
-                case .removal(let sequence, let removal):
-                    guard sequence == lastRemoval[removal.id], lastRecord[removal.id].map({ $0 < sequence }) ?? true else { continue }
-                    // Seen again since (regained later in the feed, past this page): all of it comes then.
-                    if try AccessRule.maySee(user, accounts: tx.accountsNamed(by: removal.id), tx) { continue }
-                    removals.append(removal)
-                case .owner(_, let change):
-                    ownerChanges.append(change)
-                }
-            }
-            let replicas = try tx.replicas(numbered: numbers)
-            return RecordPage(
-                records: records, replicas: replicas, authors: try tx.replicaUsers(Set(replicas.values)),
-                cursor: hasMore ? page.last!.sequence : current, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
-                protocolVersion: version)
+        let scope = AccessRule.scope(of: user)
+        // Removals and owner changes from protocol 2 on; one who sees everything loses nothing.
+        let read = try tx.changes(
+            since: since, limit: limit + 1, scope: scope, removalsFor: version >= 2 && scope != .everything ? user.name : nil,
+            ownerChanges: version >= 2)
+        let current = read.current
+        guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
+        var changes = read.records.map(FeedChange.record)
+        if version >= 2 {
+            changes += read.removals.map { FeedChange.removal($0.sequence, $0.change) }
+            changes += read.ownerChanges.map { FeedChange.owner($0.sequence, $0.change) }
+            changes.sort { $0.sequence < $1.sequence }
         }
+        let hasMore = changes.count > limit
+        let page = changes.prefix(limit)
+        // A record both removed and sent in one page is whichever came last:
+        // gaining it again re-sends all of it after the removal.
+        var lastRecord: [RecordID: UInt64] = [:]
+        var lastRemoval: [RecordID: UInt64] = [:]
+        for change in page {
+            switch change {
+            case .record(let row): lastRecord[row.record.id] = row.sequence
+            case .removal(let sequence, let removal): lastRemoval[removal.id] = sequence
+            case .owner: break
+            }
+        }
+        var records: [EncodedRecord] = []
+        var removals: [Removal] = []
+        var ownerChanges: [OwnerChange] = []
+        var numbers: Set<UInt64> = []
+        for change in page {
+            switch change {
+            case .record(let row):
+                if let removed = lastRemoval[row.record.id], removed > row.sequence { continue }
+                numbers.formUnion(try RecordEncoding.replicaNumbers(in: row.record.bytes, kind: row.record.kind))
+                records.append(row.record)
+            case .removal(let sequence, let removal):
+                guard sequence == lastRemoval[removal.id], lastRecord[removal.id].map({ $0 < sequence }) ?? true else { continue }
+                // Seen again since (regained later in the feed, past this page): all of it comes then.
+                if try AccessRule.maySee(user, accounts: tx.accountsNamed(by: removal.id), tx) { continue }
+                removals.append(removal)
+            case .owner(_, let change):
+                ownerChanges.append(change)
+            }
+        }
+        let replicas = try tx.replicas(numbered: numbers)
+        return RecordPage(
+            records: records, replicas: replicas, authors: try tx.replicaUsers(Set(replicas.values)),
+            cursor: hasMore ? page.last!.sequence : current, hasMore: hasMore, removals: removals, ownerChanges: ownerChanges,
+            protocolVersion: version)
     }
 
     /// The current state of the records named in `ids` that `user` may see.
@@ -283,6 +296,14 @@ public struct SyncService: Sendable {
     /// The pipeline over the accounts `user` may see.
     public func pipeline(for user: User) async throws -> PipelineReport {
         PipelineReport(accounts: try await storage.accountSummaries(in: AccessRule.scope(of: user)))
+    }
+}
+
+extension ReplicaInfo {
+    /// Whether its last-seen time is due to be written again at `now`
+    /// (``SyncService/lastSeenResolution`` old, or never written).
+    func isStale(at now: Int64) -> Bool {
+        lastSeenAt.map { now - $0 >= SyncService.lastSeenResolution } ?? true
     }
 }
 

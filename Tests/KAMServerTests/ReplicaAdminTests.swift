@@ -61,6 +61,47 @@ struct ReplicaAdminTests {
         #expect(SyncError.replicaRevoked(stolen).description.contains("kam init"))
     }
 
+    @Test("a pull or push naming its replica is admitted in its own transaction and notes the replica seen", arguments: Storage.all)
+    func admittedInItsOwnTransaction(_ storage: Storage) async throws {
+        let fixture = try await StoreFixture(try await storage.make())
+        let li = fixture.users["li"]!
+        var laptop = try await fixture.laptop("li", replica: "li-laptop")
+        let other = try await fixture.laptop("li", replica: "li-other")
+        func lastSeen(_ replica: ReplicaID) async throws -> Int64? {
+            try await fixture.store.replicas(user: "li").first { $0.id == replica }?.lastSeenAt
+        }
+
+        // A pull naming no replica notes nothing; one naming it notes it seen.
+        _ = try await fixture.store.pullPage(since: 0, limit: 10, for: li)
+        #expect(try await lastSeen(laptop.clock.replica) == nil)
+        _ = try await fixture.store.pullPage(since: 0, limit: 10, for: li, replica: laptop.clock.replica)
+        let seen = try #require(try await lastSeen(laptop.clock.replica))
+        // Within the minute it is not written again.
+        _ = try await fixture.store.pullPage(since: 0, limit: 10, for: li, replica: laptop.clock.replica)
+        #expect(try await lastSeen(laptop.clock.replica) == seen)
+        // A push notes its replica seen in the push's own transaction.
+        let huawei = laptop.create(account("华为", owner: "li"))
+        #expect(try await fixture.store.push(laptop.pushRequest(), by: li).refused.isEmpty)
+        #expect(try await lastSeen(laptop.clock.replica) == seen)
+        #expect(try await lastSeen(other.clock.replica) == nil)
+        _ = try await fixture.store.push(PushRequest(replica: other.clock.replica, records: []), by: li)
+        #expect(try await lastSeen(other.clock.replica) != nil)
+
+        // Refused before anything is read: another user's, an unknown and a revoked replica.
+        await #expect(throws: SyncError.replicaOfAnotherUser(laptop.clock.replica)) {
+            try await fixture.store.pullPage(since: 0, limit: 10, for: fixture.users["wang"]!, replica: laptop.clock.replica)
+        }
+        let nowhere = ReplicaID(rawValue: "nowhere")!
+        await #expect(throws: SyncError.replicaNotRegistered(nowhere)) { try await fixture.store.pullPage(since: 0, limit: 10, for: li, replica: nowhere) }
+        await #expect(throws: SyncError.replicaNotRegistered(nowhere)) { try await fixture.store.push(PushRequest(replica: nowhere, records: []), by: li) }
+        try await fixture.store.revokeReplica(laptop.clock.replica)
+        await #expect(throws: SyncError.replicaRevoked(laptop.clock.replica)) {
+            try await fixture.store.pullPage(since: 0, limit: 10, for: li, replica: laptop.clock.replica)
+        }
+        laptop.write(huawei, "tier", .text("gold"))
+        await #expect(throws: SyncError.replicaRevoked(laptop.clock.replica)) { try await fixture.store.push(laptop.pushRequest(), by: li) }
+    }
+
     @Test("a revoked replica's pushes and pulls get 403 replica-revoked; the user's other laptop syncs on")
     func revokedOverHTTP() async throws {
         let fixture = try await StoreFixture()

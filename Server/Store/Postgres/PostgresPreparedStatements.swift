@@ -34,7 +34,7 @@ enum PreparedStatements {
         }
     }
 
-    /// A page of the whole feed.
+    /// A page of the whole feed (``PostgresTransaction/feedQuery(since:limit:scope:)`` unprepared).
     struct Feed: RowsStatement {
         static let sql = "SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > $1 ORDER BY r.seq LIMIT $2"
         var since: Int64
@@ -43,26 +43,6 @@ enum PreparedStatements {
             var bindings = PostgresBindings(capacity: 2)
             bindings.append(since)
             bindings.append(limit)
-            return bindings
-        }
-    }
-
-    /// A page of the feed of the records a user may see: those naming an account they hold.
-    struct UserFeed: RowsStatement {
-        static let sql = """
-            SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > $1 AND EXISTS (
-                SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = $3
-                WHERE ra.record_id = r.id)
-            ORDER BY r.seq LIMIT $2
-            """
-        var since: Int64
-        var limit: Int64
-        var user: String
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(since)
-            bindings.append(limit)
-            bindings.append(user)
             return bindings
         }
     }

@@ -132,43 +132,52 @@ extension PostgresTransaction {
 
     func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>] {
         try flush()
-        let rows = try session.rows("""
-            SELECT seq, record_id, kind, account_id, reason, owners FROM removals
-            WHERE user_name = \(user) AND seq > \(try Self.stored(since)) ORDER BY seq LIMIT \(limit)
-            """)
-        return try rows.compactMap { row in
-            let (seq, record, kind, account, reason, owners) = try row.decode((Int64, String, String, String, String, String).self)
-            guard let id = RecordID(rawValue: record), let kind = RecordKind(rawValue: kind),
-                let account = RecordID(rawValue: account), let reason = Removal.Reason(rawValue: reason)
-            else { return nil }
-            return Sequenced(
-                sequence: UInt64(seq),
-                change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try SQLiteTransaction.list(owners)))
-        }
+        return try session.rows(try Self.removalsQuery(since: since, limit: limit, user: user)).compactMap(Self.removal)
+    }
+
+    static func removalsQuery(since: UInt64, limit: Int, user: String) throws -> PostgresQuery {
+        """
+        SELECT seq, record_id, kind, account_id, reason, owners FROM removals
+        WHERE user_name = \(user) AND seq > \(try stored(since)) ORDER BY seq LIMIT \(limit)
+        """
+    }
+
+    static func removal(_ row: PostgresRow) throws -> Sequenced<Removal>? {
+        let (seq, record, kind, account, reason, owners) = try row.decode((Int64, String, String, String, String, String).self)
+        guard let id = RecordID(rawValue: record), let kind = RecordKind(rawValue: kind),
+            let account = RecordID(rawValue: account), let reason = Removal.Reason(rawValue: reason)
+        else { return nil }
+        return Sequenced(
+            sequence: UInt64(seq),
+            change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try SQLiteTransaction.list(owners)))
     }
 
     func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>] {
         try flush()
-        let since = try Self.stored(since)
-        let rows: [PostgresRow]
+        return try session.rows(try Self.ownerChangesQuery(since: since, limit: limit, scope: scope)).map(Self.sequencedOwnerChange)
+    }
+
+    static func ownerChangesQuery(since: UInt64, limit: Int, scope: AccessScope) throws -> PostgresQuery {
+        let since = try stored(since)
         switch scope {
         case .everything:
-            rows = try session.rows("""
+            return """
                 SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
                 WHERE oc.seq > \(since) ORDER BY oc.seq LIMIT \(limit)
-                """)
+                """
         case .accessRows(let user):
-            rows = try session.rows("""
+            return """
                 SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
                 WHERE oc.seq > \(since)
                 AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = \(user))
                 ORDER BY oc.seq LIMIT \(limit)
-                """)
+                """
         }
-        return try rows.map { row in
-            let (seq, account, at, by, from, to) = try row.decode((Int64, String, Int64, String, String, String).self)
-            return Sequenced(sequence: UInt64(seq), change: try Self.ownerChange(account: account, at: at, by: by, from: from, to: to))
-        }
+    }
+
+    static func sequencedOwnerChange(_ row: PostgresRow) throws -> Sequenced<OwnerChange> {
+        let (seq, account, at, by, from, to) = try row.decode((Int64, String, Int64, String, String, String).self)
+        return Sequenced(sequence: UInt64(seq), change: try ownerChange(account: account, at: at, by: by, from: from, to: to))
     }
 
     func ownerChanges(of account: RecordID) throws -> [OwnerChange] {
@@ -186,6 +195,60 @@ extension PostgresTransaction {
         OwnerChange(
             account: RecordID(rawValue: account) ?? RecordID(rawValue: "unknown")!, at: Timestamp(rawValue: at), by: by,
             from: try SQLiteTransaction.list(from), to: try SQLiteTransaction.list(to))
+    }
+
+    func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
+        try flush()
+        let rows: [PostgresRow]
+        switch scope {
+        case .everything: rows = try session.execute(PreparedStatements.Feed(since: try Self.stored(since), limit: Int64(limit)))
+        case .accessRows: rows = try session.rows(try Self.feedQuery(since: since, limit: limit, scope: scope))
+        }
+        return try rows.compactMap(Self.feedRow)
+    }
+
+    static func feedQuery(since: UInt64, limit: Int, scope: AccessScope) throws -> PostgresQuery {
+        let since = try stored(since)
+        switch scope {
+        case .everything:
+            return "SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) ORDER BY r.seq LIMIT \(limit)"
+        case .accessRows(let user):
+            // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
+            // Not prepared: the best plan depends on the user's territory and the gap, so it is planned each time.
+            return """
+                SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) AND EXISTS (
+                    SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \(user)
+                    WHERE ra.record_id = r.id)
+                ORDER BY r.seq LIMIT \(limit)
+                """
+        }
+    }
+
+    static func feedRow(_ row: PostgresRow) throws -> FeedRow? {
+        let (id, kind, state, seq) = try row.decode((String, String, Data, Int64).self)
+        guard let id = RecordID(rawValue: id), let kind = RecordKind(rawValue: kind) else { return nil }
+        return FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: state), sequence: UInt64(seq))
+    }
+
+    /// A pull's reads sent together and waited for once: the counter, the
+    /// feed, the removals and the owner changes, in one snapshot (a read
+    /// transaction's, or a write's under the counter row).
+    func changes(since: UInt64, limit: Int, scope: AccessScope, removalsFor user: String?, ownerChanges: Bool) throws -> FeedChanges {
+        try flush()
+        var queries: [PostgresQuery] = []
+        if mode != .write { queries.append("SELECT value FROM sequence WHERE id = 1") }
+        queries.append(try Self.feedQuery(since: since, limit: limit, scope: scope))
+        if let user { queries.append(try Self.removalsQuery(since: since, limit: limit, user: user)) }
+        if ownerChanges { queries.append(try Self.ownerChangesQuery(since: since, limit: limit, scope: scope)) }
+        var answers = try session.pipelined(queries)[...]
+        let current = mode == .write
+            ? try sequence() : UInt64(max(0, try answers.removeFirst().rows.first?.decode(Int64.self) ?? 0))
+        // A cursor past the counter reads nothing: the rows are dropped unread.
+        guard since <= current else { return FeedChanges(current: current) }
+        return FeedChanges(
+            current: current, records: try answers.removeFirst().rows.compactMap(Self.feedRow),
+            removals: user == nil ? [] : try answers.removeFirst().rows.compactMap(Self.removal),
+            ownerChanges: ownerChanges ? try answers.removeFirst().rows.map(Self.sequencedOwnerChange) : [])
     }
 
     func sequence() throws -> UInt64 {
@@ -206,29 +269,5 @@ extension PostgresTransaction {
         _ = try session
         counter.sequence = sequence
         counter.sequenceChanged = true
-    }
-
-    func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
-        try flush()
-        let since = try Self.stored(since)
-        let rows: [PostgresRow]
-        switch scope {
-        case .everything:
-            rows = try session.execute(PreparedStatements.Feed(since: since, limit: Int64(limit)))
-        case .accessRows(let user):
-            // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
-            // Not prepared: the best plan depends on the user's territory and the gap, so it is planned each time.
-            rows = try session.rows("""
-                SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) AND EXISTS (
-                    SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \(user)
-                    WHERE ra.record_id = r.id)
-                ORDER BY r.seq LIMIT \(limit)
-                """)
-        }
-        return try rows.compactMap { row in
-            let (id, kind, state, seq) = try row.decode((String, String, Data, Int64).self)
-            guard let id = RecordID(rawValue: id), let kind = RecordKind(rawValue: kind) else { return nil }
-            return FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: state), sequence: UInt64(seq))
-        }
     }
 }
