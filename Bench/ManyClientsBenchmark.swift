@@ -12,7 +12,7 @@ enum ManyClientsBenchmark {
         let scale = context.scale
         var report = BenchmarkReport(
             number: 5, title: "Many clients",
-            workload: "\(scale.clients) concurrent clients (AsyncHTTPClient, one connection each, in the bench process on the same 2 cores), each a rep with its own account, alternating a push of one changed field (JSON, as `kam` sends it) and a pull from its cursor (binary, as `kam` asks for it) for \(scale.clientSeconds) s against one `kam-server` (release, SQLite). Reference: the same clients calling `/healthz` for \(scale.clientSeconds) s against the same server in the same run.")
+            workload: "\(scale.clients) concurrent clients (AsyncHTTPClient, one connection each, in the bench process on the same 2 cores), each a rep with its own account, alternating a push of one changed field and a pull from its cursor naming its replica (both binary, as `kam` sends and asks for them) for \(scale.clientSeconds) s against one `kam-server` (release, SQLite). Reference: the same clients calling `/healthz` for \(scale.clientSeconds) s against the same server in the same run.")
         let data = try context.folder("server-many")
         var quiet = Logger(label: "kam.bench.store")
         quiet.logLevel = .warning
@@ -140,11 +140,13 @@ final class SyncClient: @unchecked Sendable {
         defer { pushNext.toggle() }
         if pushNext {
             account.write("notes", .text("visit \(clock.counter)"), clock: &clock, at: .now())
+            // Binary, as `kam` pushes to a server of protocol 2 or later.
+            let push = PushRequest(replica: clock.replica, records: [account.delta(fields: ["notes"], existence: false)])
             let acknowledgement: PushAcknowledgement = try await call(
-                "POST", "v1/sync/push", PushRequest(replica: clock.replica, records: [account.delta(fields: ["notes"], existence: false)]))
+                "POST", "v1/sync/push", body: (push.binaryEncoded(), PushRequest.binaryMediaType))
             guard acknowledgement.refused.isEmpty else { throw BenchError("push refused: \(acknowledgement.refused[0].message)") }
         } else {
-            var request = HTTPClientRequest(url: server.absoluteString + "/v1/sync/pull?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)&protocol=\(KAMProtocolVersion.current)")
+            var request = HTTPClientRequest(url: server.absoluteString + "/v1/sync/pull?since=\(cursor)&limit=\(SyncEngine.defaultPullLimit)&replica=\(clock.replica)&protocol=\(KAMProtocolVersion.current)")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Accept", value: PullPage.binaryMediaType)
             let response = try await http.execute(request, timeout: .seconds(30))
@@ -154,14 +156,17 @@ final class SyncClient: @unchecked Sendable {
         }
     }
 
-    func call<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, _ body: Body?) async throws -> Answer {
+    func call<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, _ body: Body) async throws -> Answer {
+        try await call(method, path, body: (try WireFormat.encoder().encode(body), "application/json"))
+    }
+
+    /// `body` sent as the content type given beside it; the answer is JSON.
+    func call<Answer: Decodable>(_ method: String, _ path: String, body: (Data, String)) async throws -> Answer {
         var request = HTTPClientRequest(url: server.absoluteString + "/" + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try WireFormat.encoder().encode(body)))
-        }
+        request.headers.add(name: "Content-Type", value: body.1)
+        request.body = .bytes(ByteBuffer(bytes: body.0))
         let response = try await http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         guard (200..<300).contains(Int(response.status.code)) else {
