@@ -148,6 +148,10 @@ public protocol SyncReads {
     /// The replicas these numbers of the store's record bytes stand for; an unknown number is damaged data.
     func replicas(numbered numbers: Set<UInt64>) throws -> [UInt64: ReplicaID]
 
+    /// Says that the transaction is about to read these records and these
+    /// replicas (with their users' other replicas): a store that pays a round
+    /// trip for each question may read them all in one go. It changes nothing else.
+    func prefetch(records: [RecordID], replicas: [ReplicaID]) throws
     /// The record `id` with all its registers, or `nil` if the server never took it.
     func record(_ id: RecordID) throws -> StoredRecord?
     /// The records of `ids` the server holds, with all their registers (a store may read them in one go).
@@ -201,6 +205,8 @@ public protocol SyncReads {
 }
 
 extension SyncReads {
+    public func prefetch(records: [RecordID], replicas: [ReplicaID]) throws {}
+
     public func changes(since: UInt64, limit: Int, scope: AccessScope, removalsFor user: String?, ownerChanges: Bool) throws -> FeedChanges {
         let current = try sequence()
         guard since <= current else { return FeedChanges(current: current) }

@@ -67,6 +67,8 @@ actor PushCommitter {
     ) async -> [Result<PushOutcome, any Error>] {
         do {
             return try await storage.write { tx in
+                // What every push of the group reads first, asked for once.
+                try tx.prefetch(records: pushes.flatMap { $0.batch.map(\.id) }, replicas: pushes.map(\.replica))
                 var results: [Result<PushOutcome, any Error>] = []
                 for push in pushes {
                     do {

@@ -93,4 +93,46 @@ struct StorageTransactionTests {
         #expect(committed.0.isEmpty)
         #expect(committed.1 == 0)
     }
+    @Test("records read, saved and then undone by a failed savepoint read as they are stored, as do replicas read ahead",
+          arguments: Storage.all)
+    func readsAfterAnUndoneSavepoint(_ storage: Storage) async throws {
+        let store = try await storage.make()
+        struct Refused: Error {}
+        let (huawei, baosteel) = (account, RecordID(rawValue: "acct-baosteel")!)
+        let replica = ReplicaID(rawValue: "li-laptop")!
+        @Sendable func named(_ name: String, counter: UInt64) -> RecordState {
+            var state = RecordState(kind: .account, id: huawei)
+            state.write("name", .text(name), dot: Dot(replica: replica, counter: counter), at: Timestamp(rawValue: 1))
+            return state
+        }
+        try await store.addUser(name: "li", role: .rep, tokenHash: Data(repeating: 1, count: 32), at: 1)
+        try await store.write { tx in
+            try tx.insertReplica(replica, user: "li", at: 1)
+            try tx.saveRecord(named("华为", counter: 1), createdBy: "li", sequence: 1)
+            try tx.setSequence(1)
+        }
+        let seen = try await store.write { tx -> (before: [RecordID: StoredRecord], after: [RecordID: StoredRecord], one: StoredRecord?, counters: [ReplicaID: UInt64]) in
+            // Read ahead, as group commit does, then read again inside a savepoint that writes and fails.
+            try tx.prefetch(records: [huawei, baosteel], replicas: [replica])
+            let before = try tx.records([huawei, baosteel])
+            #expect(throws: Refused.self) {
+                try tx.savepoint {
+                    try tx.saveRecord(named("华为技术", counter: 2), createdBy: "li", sequence: 2)
+                    var created = RecordState(kind: .account, id: baosteel)
+                    created.write("name", .text("宝钢"), dot: Dot(replica: replica, counter: 3), at: Timestamp(rawValue: 1))
+                    try tx.saveRecord(created, createdBy: "li", sequence: 3)
+                    try tx.setHighestCounter(3, of: replica)
+                    #expect(try tx.records([huawei, baosteel]).count == 2)
+                    #expect(try tx.replicaCounters(of: "li") == [replica: 3])
+                    throw Refused()
+                }
+            }
+            return (before, try tx.records([huawei, baosteel]), try tx.record(baosteel), try tx.replicaCounters(of: "li"))
+        }
+        #expect(seen.before.count == 1)
+        #expect(seen.after == seen.before)
+        #expect(seen.after[huawei]?.state["name"].values == [.text("华为")])
+        #expect(seen.one == nil)
+        #expect(seen.counters == [replica: 0])
+    }
 }

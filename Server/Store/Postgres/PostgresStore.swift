@@ -145,6 +145,14 @@ final class PostgresSession {
         unanswered.append(connection.query(query, logger: logger))
     }
 
+    /// Sends `query` without waiting, for its answer later: the next wait
+    /// (which this one's answer arrives before) reports its failure too.
+    func ask(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        let future = connection.query(query, logger: logger)
+        unanswered.append(future)
+        return future
+    }
+
     /// Waits for every statement sent; throws the first one's failure.
     func settle() throws {
         guard !unanswered.isEmpty else { return }

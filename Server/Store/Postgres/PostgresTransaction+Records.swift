@@ -5,11 +5,13 @@ import PostgresNIO
 /// Records: read (with what a push needs of them in one go), buffered and written together.
 extension PostgresTransaction {
     func record(_ id: RecordID) throws -> StoredRecord? {
-        if let pending = unsaved[id] { return StoredRecord(state: pending.state, createdBy: pending.createdBy) }
+        if let known = storedRecords[id] { return known }
+        if notStored.contains(id) { return nil }
         guard let row = try session.rows("SELECT kind, state, created_by FROM records WHERE id = \(id.rawValue)").first else { return nil }
         let (kind, state, createdBy) = try row.decode((String, Data, String).self)
         let record = StoredRecord(state: try decode(kind: kind, state: state, id: id), createdBy: createdBy)
         remember(stored: record.state)
+        storedRecords[id] = record
         return record
     }
 
@@ -113,9 +115,9 @@ extension PostgresTransaction {
 
     func records(_ ids: [RecordID]) throws -> [RecordID: StoredRecord] {
         var found: [RecordID: StoredRecord] = [:]
-        for id in ids { if let pending = unsaved[id] { found[id] = StoredRecord(state: pending.state, createdBy: pending.createdBy) } }
+        for id in ids { if let known = storedRecords[id] { found[id] = known } }
         var seen: Set<RecordID> = []
-        let stored = ids.filter { found[$0] == nil && seen.insert($0).inserted }
+        let stored = ids.filter { found[$0] == nil && !notStored.contains($0) && seen.insert($0).inserted }
         guard !stored.isEmpty else { return found }
         // With the access rows and share records of those that are accounts, in
         // one statement: a push asks for them account by account next.
@@ -150,6 +152,7 @@ extension PostgresTransaction {
                 guard let kind, let state else { continue }
                 let record = StoredRecord(state: try decode(kind: kind, state: state, id: key), createdBy: text)
                 found[key] = record
+                storedRecords[key] = record
                 notStored.remove(key)
                 remember(stored: record.state)
                 storedFlags[key] = flags ?? Self.noFlags
@@ -187,6 +190,7 @@ extension PostgresTransaction {
 
     /// Forgets what this transaction knew of the stored rows: a savepoint undone takes back what it wrote.
     func forgetStoredRows() {
+        storedRecords = [:]
         storedAccounts = [:]
         storedKinds = [:]
         notStored = []
@@ -196,6 +200,7 @@ extension PostgresTransaction {
 
     func saveRecord(_ state: RecordState, createdBy: String, sequence: UInt64) throws {
         unsaved[state.id] = (state, createdBy, sequence)
+        storedRecords[state.id] = StoredRecord(state: state, createdBy: createdBy)
         if state.kind == .shareRecord { shareRecordsOf = [:] }
     }
 

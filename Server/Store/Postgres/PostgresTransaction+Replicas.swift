@@ -17,14 +17,37 @@ extension PostgresTransaction {
         // With the other replicas of its user: a push asks for their counters next.
         var found: [(info: ReplicaInfo, highestCounter: UInt64)] = []
         for row in try session.execute(PreparedStatements.Replica(id: id.rawValue)) {
-            let (id, user, registeredAt, lastSeenAt, revokedAt, highest) = try row.decode((String, String, Int64, Int64?, Int64?, Int64).self)
-            guard let id = ReplicaID(rawValue: id) else { continue }
-            let info = ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt)
-            found.append((info, UInt64(max(0, highest))))
+            if let replica = try Self.replicaWithCounter(row) { found.append(replica) }
         }
         guard let user = found.first?.info.user else { return nil }
         replicasOf[user] = found
         return found.first { $0.info.id == id }?.info
+    }
+
+    /// The records with what a push needs of them (``records(_:)``) and the
+    /// replicas with their users' others, sent together: one wait.
+    func prefetch(records recordIDs: [RecordID], replicas replicaIDs: [ReplicaID]) throws {
+        let known = Set(replicasOf.values.joined().map(\.info.id))
+        let unknown = Set(replicaIDs).subtracting(known).map(\.rawValue)
+        let replicas = unknown.isEmpty ? nil : try session.ask("""
+            SELECT id, user_name, registered_at, last_seen_at, revoked_at, highest_counter FROM replicas
+            WHERE user_name IN (SELECT user_name FROM replicas WHERE id = ANY(\(unknown)))
+            """)
+        // Waits for both: the replicas were answered first.
+        _ = try records(recordIDs)
+        guard let replicas else { return }
+        var found: [String: [(info: ReplicaInfo, highestCounter: UInt64)]] = [:]
+        for row in try replicas.wait().rows {
+            if let replica = try Self.replicaWithCounter(row) { found[replica.info.user, default: []].append(replica) }
+        }
+        replicasOf.merge(found) { _, read in read }
+    }
+
+    /// A row of `id, user_name, registered_at, last_seen_at, revoked_at, highest_counter`.
+    static func replicaWithCounter(_ row: PostgresRow) throws -> (info: ReplicaInfo, highestCounter: UInt64)? {
+        let (id, user, registeredAt, lastSeenAt, revokedAt, highest) = try row.decode((String, String, Int64, Int64?, Int64?, Int64).self)
+        guard let id = ReplicaID(rawValue: id) else { return nil }
+        return (ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt), UInt64(max(0, highest)))
     }
 
     func replicas(user: String?) throws -> [ReplicaInfo] {

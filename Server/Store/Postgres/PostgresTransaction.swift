@@ -65,6 +65,9 @@ final class PostgresTransaction: SyncTransaction {
     /// them (read or written by this transaction), so a flush writes only the
     /// pairs that change and a kind is not asked for twice.
     var storedAccounts: [RecordID: Set<RecordID>] = [:]
+    /// Records as this transaction read or saved them: no other writer
+    /// changes one while it holds the counter row (or its snapshot lasts).
+    var storedRecords: [RecordID: StoredRecord] = [:]
     var storedKinds: [RecordID: RecordKind] = [:]
     /// Records this transaction looked for and found no row of.
     var notStored: Set<RecordID> = []
