@@ -18,8 +18,8 @@ extension PostgresTransaction {
                 WHERE r.id = c.id
                 """)
         }
-        if counter.sequenceChanged {
-            parts.append("UPDATE sequence SET value = \(statement.bind(try Self.stored(counter.sequence))) WHERE id = 1")
+        if counter.sequenceChanged, let sequence = counter.sequence {
+            parts.append("UPDATE sequence SET value = \(statement.bind(try Self.stored(sequence))) WHERE id = 1")
         }
         counter.highest = [:]
         counter.sequenceChanged = false
@@ -252,11 +252,8 @@ extension PostgresTransaction {
     }
 
     func sequence() throws -> UInt64 {
-        // A write transaction read it with the lock on its row.
-        if mode == .write {
-            _ = try session
-            return counter.sequence
-        }
+        // A write transaction reads it with the lock on its row.
+        if mode == .write { return try lockedSequence() }
         return UInt64(max(0, try session.rows("SELECT value FROM sequence WHERE id = 1").first?.decode(Int64.self) ?? 0))
     }
 

@@ -23,8 +23,9 @@ final class PostgresTransaction: SyncTransaction {
     /// The connection, for what needs no order with the feed's writes.
     let connection: PostgresSession
     let mode: Mode
-    /// Whether this write transaction holds the feed's counter row yet.
-    var holdsCounter = false
+    /// The answer of the statement that locks the feed's counter row, once
+    /// this write transaction sent it: the counter as it was stored.
+    var counterLock: EventLoopFuture<PostgresQueryResult>?
     let numbers: PostgresReplicaNumbers
     /// Replica numbers read or given by this transaction, remembered once it commits.
     var learned: [ReplicaID: UInt64] = [:]
@@ -81,8 +82,9 @@ final class PostgresTransaction: SyncTransaction {
     /// to what the tables hold, and the lock on the feed's counter row keeps
     /// every other writer out until then.
     struct BufferedCounters {
-        /// The newest sequence number handed out, and whether it changed.
-        var sequence: UInt64 = 0
+        /// The newest sequence number handed out (`nil` until the lock's answer
+        /// is read), and whether it changed.
+        var sequence: UInt64?
         var sequenceChanged = false
         /// Highest counters processed, by replica, not yet written.
         var highest: [ReplicaID: UInt64] = [:]
@@ -108,15 +110,25 @@ final class PostgresTransaction: SyncTransaction {
     /// writes anything else, and holds it to its commit (see
     /// ``PostgresStore``); taken at the first statement that needs it, so a
     /// write that touches nothing the feed orders (``markSeen(_:at:)``) never waits for it.
+    /// The lock is sent without waiting: every statement after it on the
+    /// connection runs once it is granted, and its answer (the counter) is
+    /// read when the transaction first needs the counter (``lockedSequence()``).
     var session: PostgresSession {
         get throws {
-            if mode == .write, !holdsCounter {
-                let value = try connection.rows("SELECT value FROM sequence WHERE id = 1 FOR UPDATE").first?.decode(Int64.self) ?? 0
-                counter.sequence = UInt64(max(0, value))
-                holdsCounter = true
+            if mode == .write, counterLock == nil {
+                counterLock = connection.ask("SELECT value FROM sequence WHERE id = 1 FOR UPDATE")
             }
             return connection
         }
+    }
+
+    /// The newest sequence number handed out, as this write transaction holds it.
+    func lockedSequence() throws -> UInt64 {
+        if let known = counter.sequence { return known }
+        _ = try session
+        let value = try connection.answer(counterLock!).rows.first?.decode(Int64.self) ?? 0
+        counter.sequence = UInt64(max(0, value))
+        return UInt64(max(0, value))
     }
 
     /// A key no other program's advisory locks use: kam's schema changes.
