@@ -156,21 +156,21 @@ public struct SyncService: Sendable {
         let now = Self.now()
         let (page, stale) = try await storage.read { tx in
             let stale = try replica.map { try Self.admitted($0, for: user, tx).isStale(at: now) } ?? false
-            return (try self.page(since: since, limit: limit, for: user, protocolVersion: protocolVersion, tx), stale)
+            let limit = min(max(limit, 1), limits.pullPage)
+            let version = min(protocolVersion, KAMProtocolVersion.current)
+            let scope = AccessRule.scope(of: user)
+            // Removals and owner changes from protocol 2 on; one who sees everything loses nothing.
+            let read = try tx.changes(
+                since: since, limit: limit + 1, scope: scope, removalsFor: version >= 2 && scope != .everything ? user.name : nil,
+                ownerChanges: version >= 2)
+            return (try self.page(read, since: since, limit: limit, for: user, version: version, tx), stale)
         }
         if stale, let replica { try await storage.write { tx in try tx.markSeen(replica, at: now) } }
         return page
     }
 
-    /// A pull page read in `tx`'s snapshot.
-    private func page(since: UInt64, limit: Int, for user: User, protocolVersion: Int, _ tx: any SyncReads) throws -> RecordPage {
-        let limit = min(max(limit, 1), limits.pullPage)
-        let version = min(protocolVersion, KAMProtocolVersion.current)
-        let scope = AccessRule.scope(of: user)
-        // Removals and owner changes from protocol 2 on; one who sees everything loses nothing.
-        let read = try tx.changes(
-            since: since, limit: limit + 1, scope: scope, removalsFor: version >= 2 && scope != .everything ? user.name : nil,
-            ownerChanges: version >= 2)
+    /// A pull page of at most `limit` changes from what `read` holds (up to one more), in `tx`'s snapshot.
+    private func page(_ read: FeedChanges, since: UInt64, limit: Int, for user: User, version: Int, _ tx: any SyncReads) throws -> RecordPage {
         let current = read.current
         guard since <= current else { throw PullError.cursorAhead(since: since, server: current) }
         var changes = read.records.map(FeedChange.record)

@@ -4,9 +4,9 @@ import NIOCore
 import PostgresNIO
 
 /// The statements every request runs, prepared once per connection: the
-/// sign-in of each request, the replica check of each push and pull, and a
-/// page of the feed. PostgreSQL plans them once instead of on every call
-/// (and plans them again by itself when the search path changes).
+/// sign-in of each request and the replica check of each push and pull.
+/// PostgreSQL plans them once instead of on every call (and plans them
+/// again by itself when the search path changes).
 enum PreparedStatements {
     /// The user a token hash belongs to, unless revoked.
     struct UserByToken: RowsStatement {
@@ -19,30 +19,18 @@ enum PreparedStatements {
         }
     }
 
-    /// A replica as registered, with the other replicas of its user and
-    /// every one's highest counter: a push checks its replica, then reads them.
-    struct Replica: RowsStatement {
+    /// Replicas as registered, with the other replicas of their users and
+    /// every one's highest counter: a push checks its replica, then reads
+    /// them; a group of pushes reads all of its replicas at once.
+    struct Replicas: RowsStatement {
         static let sql = """
             SELECT id, user_name, registered_at, last_seen_at, revoked_at, highest_counter FROM replicas
-            WHERE user_name = (SELECT user_name FROM replicas WHERE id = $1)
+            WHERE user_name IN (SELECT user_name FROM replicas WHERE id = ANY($1))
             """
-        var id: String
+        var ids: [String]
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 1)
-            bindings.append(id)
-            return bindings
-        }
-    }
-
-    /// A page of the whole feed (``PostgresTransaction/feedQuery(since:limit:scope:)`` unprepared).
-    struct Feed: RowsStatement {
-        static let sql = "SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > $1 ORDER BY r.seq LIMIT $2"
-        var since: Int64
-        var limit: Int64
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(since)
-            bindings.append(limit)
+            bindings.append(ids)
             return bindings
         }
     }

@@ -186,15 +186,6 @@ final class PostgresSession {
         try answer(connection.query(query, logger: logger))
     }
 
-    /// Runs `queries` one after another with no wait between them and
-    /// returns their answers in order: one wait for all of them.
-    func pipelined(_ queries: [PostgresQuery]) throws -> [PostgresQueryResult] {
-        let futures = queries.map { connection.query($0, logger: logger) }
-        let answered = Result { try EventLoopFuture.whenAllComplete(futures, on: connection.eventLoop).wait() }
-        try settle()
-        return try answered.get().map { try $0.get() }
-    }
-
     /// The rows `query` selects.
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
         try self.query(query).rows

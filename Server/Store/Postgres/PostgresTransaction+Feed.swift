@@ -130,56 +130,6 @@ extension PostgresTransaction {
         try session.rows("SELECT value FROM settings WHERE key = \(key)").first?.decode(String.self)
     }
 
-    func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>] {
-        try flush()
-        return try session.rows(try Self.removalsQuery(since: since, limit: limit, user: user)).compactMap(Self.removal)
-    }
-
-    static func removalsQuery(since: UInt64, limit: Int, user: String) throws -> PostgresQuery {
-        """
-        SELECT seq, record_id, kind, account_id, reason, owners FROM removals
-        WHERE user_name = \(user) AND seq > \(try stored(since)) ORDER BY seq LIMIT \(limit)
-        """
-    }
-
-    static func removal(_ row: PostgresRow) throws -> Sequenced<Removal>? {
-        let (seq, record, kind, account, reason, owners) = try row.decode((Int64, String, String, String, String, String).self)
-        guard let id = RecordID(rawValue: record), let kind = RecordKind(rawValue: kind),
-            let account = RecordID(rawValue: account), let reason = Removal.Reason(rawValue: reason)
-        else { return nil }
-        return Sequenced(
-            sequence: UInt64(seq),
-            change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try SQLiteTransaction.list(owners)))
-    }
-
-    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>] {
-        try flush()
-        return try session.rows(try Self.ownerChangesQuery(since: since, limit: limit, scope: scope)).map(Self.sequencedOwnerChange)
-    }
-
-    static func ownerChangesQuery(since: UInt64, limit: Int, scope: AccessScope) throws -> PostgresQuery {
-        let since = try stored(since)
-        switch scope {
-        case .everything:
-            return """
-                SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
-                WHERE oc.seq > \(since) ORDER BY oc.seq LIMIT \(limit)
-                """
-        case .accessRows(let user):
-            return """
-                SELECT oc.seq, oc.account_id, oc.at, oc.by_user, oc.from_owners, oc.to_owners FROM owner_changes oc
-                WHERE oc.seq > \(since)
-                AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = \(user))
-                ORDER BY oc.seq LIMIT \(limit)
-                """
-        }
-    }
-
-    static func sequencedOwnerChange(_ row: PostgresRow) throws -> Sequenced<OwnerChange> {
-        let (seq, account, at, by, from, to) = try row.decode((Int64, String, Int64, String, String, String).self)
-        return Sequenced(sequence: UInt64(seq), change: try ownerChange(account: account, at: at, by: by, from: from, to: to))
-    }
-
     func ownerChanges(of account: RecordID) throws -> [OwnerChange] {
         try flush()
         return try session.rows("""
@@ -198,57 +148,111 @@ extension PostgresTransaction {
     }
 
     func feed(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [FeedRow] {
-        try flush()
-        let rows: [PostgresRow]
-        switch scope {
-        case .everything: rows = try session.execute(PreparedStatements.Feed(since: try Self.stored(since), limit: Int64(limit)))
-        case .accessRows: rows = try session.rows(try Self.feedQuery(since: since, limit: limit, scope: scope))
-        }
-        return try rows.compactMap(Self.feedRow)
+        try readChanges(since: since, limit: limit, scope: scope, counter: false, records: true, removalsFor: nil, ownerChanges: false).records
     }
 
-    static func feedQuery(since: UInt64, limit: Int, scope: AccessScope) throws -> PostgresQuery {
-        let since = try stored(since)
-        switch scope {
-        case .everything:
-            return "SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) ORDER BY r.seq LIMIT \(limit)"
-        case .accessRows(let user):
-            // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
-            // Not prepared: the best plan depends on the user's territory and the gap, so it is planned each time.
-            return """
-                SELECT r.id, r.kind, r.state, r.seq FROM records r WHERE r.seq > \(since) AND EXISTS (
-                    SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \(user)
-                    WHERE ra.record_id = r.id)
-                ORDER BY r.seq LIMIT \(limit)
-                """
-        }
+    func removals(since: UInt64, limit: Int, user: String) throws -> [Sequenced<Removal>] {
+        try readChanges(since: since, limit: limit, scope: .everything, counter: false, records: false, removalsFor: user, ownerChanges: false).removals
     }
 
-    static func feedRow(_ row: PostgresRow) throws -> FeedRow? {
-        let (id, kind, state, seq) = try row.decode((String, String, Data, Int64).self)
-        guard let id = RecordID(rawValue: id), let kind = RecordKind(rawValue: kind) else { return nil }
-        return FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: state), sequence: UInt64(seq))
+    func ownerChanges(since: UInt64, limit: Int, scope: AccessScope, gap: UInt64) throws -> [Sequenced<OwnerChange>] {
+        try readChanges(since: since, limit: limit, scope: scope, counter: false, records: false, removalsFor: nil, ownerChanges: true)
+            .ownerChanges
     }
 
-    /// A pull's reads sent together and waited for once: the counter, the
-    /// feed, the removals and the owner changes, in one snapshot (a read
-    /// transaction's, or a write's under the counter row).
+    /// A pull's reads in one statement: the counter, the feed, the removals
+    /// and the owner changes, in one snapshot (a read transaction's, or a
+    /// write's under the counter row).
     func changes(since: UInt64, limit: Int, scope: AccessScope, removalsFor user: String?, ownerChanges: Bool) throws -> FeedChanges {
+        var read = try readChanges(
+            since: since, limit: limit, scope: scope, counter: mode != .write, records: true, removalsFor: user, ownerChanges: ownerChanges)
+        if mode == .write { read.current = try sequence() }
+        // A cursor past the counter reads nothing.
+        return since <= read.current ? read : FeedChanges(current: read.current)
+    }
+
+    /// What a row of the statement ``readChanges(since:limit:scope:counter:records:removalsFor:ownerChanges:)`` reads is.
+    enum ChangePart: Int32 {
+        /// `value` of the counter, in `seq`.
+        case counter = 0
+        /// `seq, id, kind, state` of a record.
+        case record = 1
+        /// `seq, id (record_id), kind, account (account_id), text (reason), from (owners)` of a removal.
+        case removal = 2
+        /// `seq, account (account_id), text (by_user), from (from_owners), to (to_owners), at` of an owner change.
+        case ownerChange = 3
+    }
+
+    /// The parts asked for, above `since`, up to `limit` each, in one statement: a
+    /// `UNION ALL` of one shape, `part` first (``ChangePart``). Not prepared: which
+    /// plan reads the fewest rows depends on the user's territory and the gap.
+    func readChanges(
+        since: UInt64, limit: Int, scope: AccessScope, counter: Bool, records: Bool, removalsFor user: String?, ownerChanges: Bool
+    ) throws -> FeedChanges {
         try flush()
-        var queries: [PostgresQuery] = []
-        if mode != .write { queries.append("SELECT value FROM sequence WHERE id = 1") }
-        queries.append(try Self.feedQuery(since: since, limit: limit, scope: scope))
-        if let user { queries.append(try Self.removalsQuery(since: since, limit: limit, user: user)) }
-        if ownerChanges { queries.append(try Self.ownerChangesQuery(since: since, limit: limit, scope: scope)) }
-        var answers = try session.pipelined(queries)[...]
-        let current = mode == .write
-            ? try sequence() : UInt64(max(0, try answers.removeFirst().rows.first?.decode(Int64.self) ?? 0))
-        // A cursor past the counter reads nothing: the rows are dropped unread.
-        guard since <= current else { return FeedChanges(current: current) }
-        return FeedChanges(
-            current: current, records: try answers.removeFirst().rows.compactMap(Self.feedRow),
-            removals: user == nil ? [] : try answers.removeFirst().rows.compactMap(Self.removal),
-            ownerChanges: ownerChanges ? try answers.removeFirst().rows.map(Self.sequencedOwnerChange) : [])
+        var statement = PostgresStatement("")
+        let since = statement.bind(try Self.stored(since))
+        let limit = statement.bind(Int64(limit))
+        let scoped = if case .accessRows(let user) = scope { statement.bind(user) } else { nil as String? }
+        var parts: [String] = []
+        if counter {
+            parts.append("SELECT 0, value, NULL::text, NULL::text, NULL::bytea, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM sequence WHERE id = 1")
+        }
+        if records {
+            // A record is in scope when the user holds any account it names (more than one only while its account is in conflict).
+            let inScope = scoped.map { """
+                AND EXISTS (SELECT 1 FROM record_accounts ra JOIN account_access aa ON aa.account_id = ra.account_id AND aa.user_name = \($0)
+                            WHERE ra.record_id = r.id)
+                """ } ?? ""
+            parts.append("""
+                SELECT 1, r.seq, r.id, r.kind, r.state, NULL, NULL, NULL, NULL, NULL FROM records r
+                WHERE r.seq > \(since) \(inScope) ORDER BY r.seq LIMIT \(limit)
+                """)
+        }
+        if let user {
+            parts.append("""
+                SELECT 2, seq, record_id, kind, NULL, account_id, reason, owners, NULL, NULL FROM removals
+                WHERE user_name = \(statement.bind(user)) AND seq > \(since) ORDER BY seq LIMIT \(limit)
+                """)
+        }
+        if ownerChanges {
+            let inScope = scoped.map { "AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = \($0))" } ?? ""
+            parts.append("""
+                SELECT 3, oc.seq, NULL, NULL, NULL, oc.account_id, oc.by_user, oc.from_owners, oc.to_owners, oc.at FROM owner_changes oc
+                WHERE oc.seq > \(since) \(inScope) ORDER BY oc.seq LIMIT \(limit)
+                """)
+        }
+        statement.sql = parts.map { "(\($0))" }.joined(separator: "\nUNION ALL\n")
+        var read = FeedChanges(current: 0)
+        for row in try session.rows(statement.query()) {
+            let (part, seq, id, kind, state, account, text, from, to, at) = try row.decode(
+                (Int32, Int64, String?, String?, Data?, String?, String?, String?, String?, Int64?).self)
+            switch ChangePart(rawValue: part) {
+            case .counter:
+                read.current = UInt64(max(0, seq))
+            case .record:
+                guard let id = id.flatMap(RecordID.init), let kind = kind.flatMap(RecordKind.init), let state else { continue }
+                read.records.append(FeedRow(record: EncodedRecord(kind: kind, id: id, bytes: state), sequence: UInt64(seq)))
+            case .removal:
+                guard let id = id.flatMap(RecordID.init), let kind = kind.flatMap(RecordKind.init),
+                    let account = account.flatMap(RecordID.init), let reason = text.flatMap(Removal.Reason.init), let from
+                else { continue }
+                read.removals.append(Sequenced(
+                    sequence: UInt64(seq),
+                    change: Removal(kind: kind, id: id, account: account, reason: reason, owners: try SQLiteTransaction.list(from))))
+            case .ownerChange:
+                guard let account, let text, let from, let to, let at else { continue }
+                read.ownerChanges.append(Sequenced(
+                    sequence: UInt64(seq), change: try Self.ownerChange(account: account, at: at, by: text, from: from, to: to)))
+            case nil:
+                continue
+            }
+        }
+        // UNION ALL keeps no order across its parts.
+        read.records.sort { $0.sequence < $1.sequence }
+        read.removals.sort { $0.sequence < $1.sequence }
+        read.ownerChanges.sort { $0.sequence < $1.sequence }
+        return read
     }
 
     func sequence() throws -> UInt64 {

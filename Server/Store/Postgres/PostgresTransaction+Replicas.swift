@@ -12,42 +12,37 @@ extension PostgresTransaction {
         return ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt)
     }
 
-    func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
-        for replicas in replicasOf.values { if let known = replicas.first(where: { $0.info.id == id }) { return known.info } }
-        // With the other replicas of its user: a push asks for their counters next.
-        var found: [(info: ReplicaInfo, highestCounter: UInt64)] = []
-        for row in try session.execute(PreparedStatements.Replica(id: id.rawValue)) {
-            if let replica = try Self.replicaWithCounter(row) { found.append(replica) }
-        }
-        guard let user = found.first?.info.user else { return nil }
-        replicasOf[user] = found
-        return found.first { $0.info.id == id }?.info
-    }
-
-    /// The records with what a push needs of them (``records(_:)``) and the
-    /// replicas with their users' others, sent together: one wait.
-    func prefetch(records recordIDs: [RecordID], replicas replicaIDs: [ReplicaID]) throws {
-        let known = Set(replicasOf.values.joined().map(\.info.id))
-        let unknown = Set(replicaIDs).subtracting(known).map(\.rawValue)
-        let replicas = unknown.isEmpty ? nil : try session.ask("""
-            SELECT id, user_name, registered_at, last_seen_at, revoked_at, highest_counter FROM replicas
-            WHERE user_name IN (SELECT user_name FROM replicas WHERE id = ANY(\(unknown)))
-            """)
-        // Waits for both: the replicas were answered first.
-        _ = try records(recordIDs)
-        guard let replicas else { return }
-        var found: [String: [(info: ReplicaInfo, highestCounter: UInt64)]] = [:]
-        for row in try replicas.wait().rows {
-            if let replica = try Self.replicaWithCounter(row) { found[replica.info.user, default: []].append(replica) }
-        }
-        replicasOf.merge(found) { _, read in read }
-    }
-
     /// A row of `id, user_name, registered_at, last_seen_at, revoked_at, highest_counter`.
     static func replicaWithCounter(_ row: PostgresRow) throws -> (info: ReplicaInfo, highestCounter: UInt64)? {
         let (id, user, registeredAt, lastSeenAt, revokedAt, highest) = try row.decode((String, String, Int64, Int64?, Int64?, Int64).self)
         guard let id = ReplicaID(rawValue: id) else { return nil }
         return (ReplicaInfo(id: id, user: user, registeredAt: registeredAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt), UInt64(max(0, highest)))
+    }
+
+    func replica(_ id: ReplicaID) throws -> ReplicaInfo? {
+        for replicas in replicasOf.values { if let known = replicas.first(where: { $0.info.id == id }) { return known.info } }
+        // With the other replicas of its user: a push asks for their counters next.
+        try readReplicas([id.rawValue])
+        for replicas in replicasOf.values { if let known = replicas.first(where: { $0.info.id == id }) { return known.info } }
+        return nil
+    }
+
+    /// The replicas with their users' others, then the records with what a
+    /// push needs of them (``records(_:)``): two statements for a whole group of pushes.
+    func prefetch(records recordIDs: [RecordID], replicas replicaIDs: [ReplicaID]) throws {
+        let known = Set(replicasOf.values.joined().map(\.info.id))
+        let unknown = Set(replicaIDs).subtracting(known)
+        if !unknown.isEmpty { try readReplicas(unknown.map(\.rawValue)) }
+        if !recordIDs.isEmpty { _ = try records(recordIDs) }
+    }
+
+    /// Reads `ids` and the other replicas of their users into ``replicasOf``.
+    func readReplicas(_ ids: [String]) throws {
+        var found: [String: [(info: ReplicaInfo, highestCounter: UInt64)]] = [:]
+        for row in try session.execute(PreparedStatements.Replicas(ids: ids)) {
+            if let replica = try Self.replicaWithCounter(row) { found[replica.info.user, default: []].append(replica) }
+        }
+        replicasOf.merge(found) { _, read in read }
     }
 
     func replicas(user: String?) throws -> [ReplicaInfo] {
