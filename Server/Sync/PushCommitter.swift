@@ -67,8 +67,11 @@ actor PushCommitter {
     ) async -> [Result<PushOutcome, any Error>] {
         do {
             return try await storage.write { tx in
-                // What every push of the group reads first, asked for once.
-                try tx.prefetch(records: pushes.flatMap { $0.batch.map(\.id) }, replicas: pushes.map(\.replica))
+                // What every push of the group reads first, asked for once. A
+                // hint: what it cannot read (a damaged row) is read again, and
+                // fails, in the savepoint of the push that needs it, and a
+                // database failure fails the transaction at its next statement.
+                try? tx.prefetch(records: pushes.flatMap { $0.batch.map(\.id) }, replicas: pushes.map(\.replica))
                 var results: [Result<PushOutcome, any Error>] = []
                 for push in pushes {
                     do {

@@ -69,7 +69,7 @@ struct PushMerge {
     let replica: ReplicaID
 
     func run(_ batch: [RecordState]) throws -> PushOutcome {
-        // Admitted in the push's own transaction: no read before it.
+        // Admitted in the push's own transaction (the group's read-ahead tells the pusher nothing).
         let now = SyncService.now()
         if try SyncService.admitted(replica, for: user, tx).isStale(at: now) { try tx.markSeen(replica, at: now) }
         let highest = try tx.replicaCounters(of: user.name)

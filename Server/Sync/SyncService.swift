@@ -123,8 +123,8 @@ public struct SyncService: Sendable {
         try await storage.write { tx in try tx.markSeen(replica, at: now) }
     }
 
-    /// The replica, if `user` may sync with it; its last-seen time is
-    /// written when ``ReplicaInfo/isStale(at:)`` says so.
+    /// The replica, if `user` may sync with it; callers write its last-seen
+    /// time when ``ReplicaInfo/isStale(at:)`` says so.
     static func admitted(_ replica: ReplicaID, for user: User, _ reads: any SyncReads) throws -> ReplicaInfo {
         guard let known = try reads.replica(replica) else { throw SyncError.replicaNotRegistered(replica) }
         guard known.user == user.name else { throw SyncError.replicaOfAnotherUser(replica) }

@@ -93,6 +93,7 @@ struct StorageTransactionTests {
         #expect(committed.0.isEmpty)
         #expect(committed.1 == 0)
     }
+
     @Test("records read, saved and then undone by a failed savepoint read as they are stored, as do replicas read ahead",
           arguments: Storage.all)
     func readsAfterAnUndoneSavepoint(_ storage: Storage) async throws {
@@ -134,5 +135,26 @@ struct StorageTransactionTests {
         #expect(seen.after[huawei]?.state["name"].values == [.text("华为")])
         #expect(seen.one == nil)
         #expect(seen.counters == [replica: 0])
+    }
+    @Test("a pull page's reads answer alike in a read and a write transaction, every part together", arguments: Storage.all)
+    func changesReadAlike(_ storage: Storage) async throws {
+        let store = try await storage.make()
+        let (account, ownerChange, removal) = (account, ownerChange, removal)
+        let inWrite = try await store.write { tx -> FeedChanges in
+            try tx.grantAccess("zhao", to: account)
+            try tx.addOwnerChange(ownerChange("zhao"), sequence: 1)
+            try tx.addRemoval(removal(.accessEnded), for: "zhao", sequence: 2)
+            try tx.setSequence(2)
+            return try tx.changes(since: 0, limit: 10, scope: .accessRows(of: "zhao"), removalsFor: "zhao", ownerChanges: true)
+        }
+        let inRead = try await store.read { tx in
+            try tx.changes(since: 0, limit: 10, scope: .accessRows(of: "zhao"), removalsFor: "zhao", ownerChanges: true)
+        }
+        #expect(inWrite == inRead)
+        #expect(inRead.current == 2 && inRead.records.isEmpty)
+        #expect(inRead.ownerChanges.map(\.sequence) == [1] && inRead.removals.map(\.sequence) == [2])
+        // A cursor past the counter reads nothing.
+        #expect(try await store.read { tx in try tx.changes(since: 3, limit: 10, scope: .everything, removalsFor: nil, ownerChanges: true) }
+            == FeedChanges(current: 2))
     }
 }

@@ -56,16 +56,13 @@ extension PostgresSession {
                 return rows
             }.wait()
         }
-        // A statement sent before it failed first: that failure is the one to report, and this connection's own.
+        // postgres-nio keeps a failed preparation for the life of the
+        // connection: a passing failure (a lock timeout, a cancelled backend,
+        // a transaction an earlier statement aborted) must not fail every
+        // later request on it. Closed whatever failed first.
+        if case .failure = answered { _ = connection.close() as EventLoopFuture<Void> }
+        // A statement sent before it failed first: that failure is the one to report.
         try settle()
-        do {
-            return try answered.get()
-        } catch {
-            // postgres-nio keeps a failed preparation for the life of the
-            // connection: a passing failure (a lock timeout, a cancelled
-            // backend) must not fail every later request on it.
-            _ = connection.close() as EventLoopFuture<Void>
-            throw error
-        }
+        return try answered.get()
     }
 }

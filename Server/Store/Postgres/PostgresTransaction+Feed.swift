@@ -183,9 +183,10 @@ extension PostgresTransaction {
         case ownerChange = 3
     }
 
-    /// The parts asked for, above `since`, up to `limit` each, in one statement: a
-    /// `UNION ALL` of one shape, `part` first (``ChangePart``). Not prepared: which
-    /// plan reads the fewest rows depends on the user's territory and the gap.
+    /// The parts asked for, above `since`, up to `limit` each, in one
+    /// statement: a `UNION ALL` of one shape, every NULL typed whichever parts
+    /// are asked, `part` first (``ChangePart``). Not prepared: which plan
+    /// reads the fewest rows depends on the user's territory and the gap.
     func readChanges(
         since: UInt64, limit: Int, scope: AccessScope, counter: Bool, records: Bool, removalsFor user: String?, ownerChanges: Bool
     ) throws -> FeedChanges {
@@ -205,20 +206,20 @@ extension PostgresTransaction {
                             WHERE ra.record_id = r.id)
                 """ } ?? ""
             parts.append("""
-                SELECT 1, r.seq, r.id, r.kind, r.state, NULL, NULL, NULL, NULL, NULL FROM records r
+                SELECT 1, r.seq, r.id, r.kind, r.state, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM records r
                 WHERE r.seq > \(since) \(inScope) ORDER BY r.seq LIMIT \(limit)
                 """)
         }
         if let user {
             parts.append("""
-                SELECT 2, seq, record_id, kind, NULL, account_id, reason, owners, NULL, NULL FROM removals
+                SELECT 2, seq, record_id, kind, NULL::bytea, account_id, reason, owners, NULL::text, NULL::bigint FROM removals
                 WHERE user_name = \(statement.bind(user)) AND seq > \(since) ORDER BY seq LIMIT \(limit)
                 """)
         }
         if ownerChanges {
             let inScope = scoped.map { "AND EXISTS (SELECT 1 FROM account_access aa WHERE aa.account_id = oc.account_id AND aa.user_name = \($0))" } ?? ""
             parts.append("""
-                SELECT 3, oc.seq, NULL, NULL, NULL, oc.account_id, oc.by_user, oc.from_owners, oc.to_owners, oc.at FROM owner_changes oc
+                SELECT 3, oc.seq, NULL::text, NULL::text, NULL::bytea, oc.account_id, oc.by_user, oc.from_owners, oc.to_owners, oc.at FROM owner_changes oc
                 WHERE oc.seq > \(since) \(inScope) ORDER BY oc.seq LIMIT \(limit)
                 """)
         }

@@ -144,6 +144,22 @@ extension PostgresTransaction {
         for id in access { accessRows[id] = [] }
         for id in shares { shareRecordsOf[id] = [] }
         notStored.formUnion(stored)
+        do {
+            try take(rows, into: &found)
+        } catch {
+            // A row this release cannot read (damaged data): nothing half read is kept.
+            for id in access { accessRows[id] = nil }
+            for id in shares { shareRecordsOf[id] = nil }
+            notStored.subtract(stored)
+            for id in stored { storedRecords[id] = nil }
+            throw error
+        }
+        for id in shares { shareRecordsOf[id]?.sort { $0.id < $1.id } }
+        return found
+    }
+
+    /// Takes in the rows of ``records(_:)``'s statement.
+    private func take(_ rows: [PostgresRow], into found: inout [RecordID: StoredRecord]) throws {
         for row in rows {
             let (part, key, kind, state, text, flags) = try row.decode((Int32, String, String?, Data?, String, String?).self)
             guard let key = RecordID(rawValue: key) else { continue }
@@ -165,8 +181,6 @@ extension PostgresTransaction {
                 continue
             }
         }
-        for id in shares { shareRecordsOf[id]?.sort { $0.id < $1.id } }
-        return found
     }
 
     /// What a row of the statement ``records(_:)`` reads is.

@@ -104,7 +104,7 @@ final class PostgresTransaction: SyncTransaction {
         self.numbers = numbers
     }
 
-    /// The connection, once a write transaction holds the feed's counter row.
+    /// The connection, once a write transaction has asked for the feed's counter row.
     ///
     /// Every write of every process locks that row before it reads or
     /// writes anything else, and holds it to its commit (see
