@@ -95,16 +95,17 @@ struct Routes {
     /// A client that names its replica (`replica=`) is checked against revocation.
     func pull(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let replica = try request.query["replica"].map { text in
+        let query = request.query
+        let replica = try query["replica"].map { text in
             guard let replica = ReplicaID(rawValue: String(text)) else {
                 throw APIError.badRequest("replica '\(text.prefix(80))' is not a replica id: 1 to 64 letters, digits, '-' or '_'")
             }
             return replica
         }
-        let since = try Self.integer(request, "since", default: 0, range: 0...UInt64(Int64.max))
-        let limit = try Self.integer(request, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
+        let since = try Self.integer(query, "since", default: 0, range: 0...UInt64(Int64.max))
+        let limit = try Self.integer(query, "limit", default: 1_000, range: 1...UInt64(service.limits.pullPage))
         // A client that does not name its protocol speaks the first one: it gets no removals.
-        let version = Int(try Self.integer(request, "protocol", default: 1, range: 1...UInt64(Int.max)))
+        let version = Int(try Self.integer(query, "protocol", default: 1, range: 1...UInt64(Int.max)))
         try Self.checkVersion(version)
         let page = try await service.pullPage(since: since, limit: Int(limit), for: user, replica: replica, protocolVersion: version)
         CrashPoint.afterPullRead.reach()
@@ -150,7 +151,7 @@ struct Routes {
             throw APIError.notAcceptable(offered: offered)
         }
         let query = try Self.accountQuery(request)
-        let bom = try Self.flag(request, "bom")
+        let bom = try Self.flag(request.query, "bom")
         if type == "text/csv" {
             let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
             return Response(
@@ -176,15 +177,15 @@ struct Routes {
             return value
         }
         return AccountQuery(
-            stage: try choice("stage", Stage.self), owner: try text(request, "owner"), region: try text(request, "region"),
-            tier: try choice("tier", Tier.self), text: try text(request, "text"), hasConflicts: try flag(request, "has-conflicts"),
-            limit: Int(try integer(request, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
-            offset: Int(try integer(request, "offset", default: 0, range: 0...1_000_000_000)))
+            stage: try choice("stage", Stage.self), owner: try text(parameters, "owner"), region: try text(parameters, "region"),
+            tier: try choice("tier", Tier.self), text: try text(parameters, "text"), hasConflicts: try flag(parameters, "has-conflicts"),
+            limit: Int(try integer(parameters, "limit", default: UInt64(AccountQuery.defaultLimit), range: 1...UInt64(AccountQuery.maximumLimit))),
+            offset: Int(try integer(parameters, "offset", default: 0, range: 0...1_000_000_000)))
     }
 
     /// A text parameter, `nil` when absent or empty, at most ``AccountQuery/maximumTextLength`` characters.
-    static func text(_ request: Request, _ name: String) throws -> String? {
-        guard let text = request.query[name], !text.isEmpty else { return nil }
+    static func text(_ query: [String: String], _ name: String) throws -> String? {
+        guard let text = query[name], !text.isEmpty else { return nil }
         guard text.unicodeScalars.count <= AccountQuery.maximumTextLength else {
             throw APIError.badRequest("\(name) is longer than \(AccountQuery.maximumTextLength) characters: search for a shorter text")
         }
@@ -192,8 +193,8 @@ struct Routes {
     }
 
     /// A `true`/`false` parameter; absent is `false`.
-    static func flag(_ request: Request, _ name: String) throws -> Bool {
-        switch try text(request, name) {
+    static func flag(_ query: [String: String], _ name: String) throws -> Bool {
+        switch try text(query, name) {
         case nil, "false": return false
         case "true": return true
         case let other?: throw APIError.badRequest("\(name) '\(other.prefix(40))' must be true or false")
@@ -225,8 +226,8 @@ struct Routes {
     }
 
     /// A whole-number query parameter within `range`, or `default` when absent.
-    static func integer(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
-        guard let text = request.query[name] else { return value }
+    static func integer(_ query: [String: String], _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
+        guard let text = query[name] else { return value }
         guard let number = UInt64(text), range.contains(number) else {
             throw APIError.badRequest("\(name) '\(text.prefix(40))' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
