@@ -150,8 +150,9 @@ struct Routes {
         guard let type = ContentNegotiation.choose(accept: request.headers[.accept], offered: offered) else {
             throw APIError.notAcceptable(offered: offered)
         }
-        let query = try Self.accountQuery(request)
-        let bom = try Self.flag(request.query, "bom")
+        let parameters = request.query
+        let query = try Self.accountQuery(parameters)
+        let bom = try Self.flag(parameters, "bom")
         if type == "text/csv" {
             let table = RecordTable.accounts(try await service.accountRecords(matching: query, for: user))
             return Response(
@@ -165,10 +166,9 @@ struct Routes {
         return response
     }
 
-    /// The account filters of a request's query (`stage`, `owner`, `region`, `tier`, `text`, `has-conflicts`,
+    /// The account filters of a request's query parameters (`stage`, `owner`, `region`, `tier`, `text`, `has-conflicts`,
     /// `limit`, `offset`), each checked with a message that says what to send instead.
-    static func accountQuery(_ request: Request) throws -> AccountQuery {
-        let parameters = request.query
+    static func accountQuery(_ parameters: [String: String]) throws -> AccountQuery {
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
             guard let text = parameters[name], !text.isEmpty else { return nil }
             guard let value = T(rawValue: text) else {

@@ -129,8 +129,9 @@ struct OfficeRoutes {
         var query = AccountQuery(limit: OfficeViews.AccountsPage.pageSize)
         var problem: String?
         do {
-            query = try Routes.accountQuery(request)
-            if request.query["limit"] == nil { query.limit = OfficeViews.AccountsPage.pageSize }
+            let parameters = request.query
+            query = try Routes.accountQuery(parameters)
+            if parameters["limit"] == nil { query.limit = OfficeViews.AccountsPage.pageSize }
         } catch let error as APIError {
             problem = error.message
         }
@@ -140,7 +141,7 @@ struct OfficeRoutes {
 
     func accountsCSV(_ request: Request, context: KAMRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let table = RecordTable.accounts(try await service.accountRecords(matching: try Routes.accountQuery(request), for: user))
+        let table = RecordTable.accounts(try await service.accountRecords(matching: try Routes.accountQuery(request.query), for: user))
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"accounts.csv\"", .cacheControl: "no-store"],

@@ -62,13 +62,13 @@ final class PostgresTransaction: SyncTransaction {
     var counter = BufferedCounters()
     /// ``counter`` as each open savepoint found it, to go back to when it is undone.
     var countersAtSavepoints: [BufferedCounters] = []
+    /// Records as this transaction read or saved them: no other writer
+    /// changes one while it holds the counter row (or its snapshot lasts).
+    var storedRecords: [RecordID: StoredRecord] = [:]
     /// The accounts each record names and its kind, as its stored row has
     /// them (read or written by this transaction), so a flush writes only the
     /// pairs that change and a kind is not asked for twice.
     var storedAccounts: [RecordID: Set<RecordID>] = [:]
-    /// Records as this transaction read or saved them: no other writer
-    /// changes one while it holds the counter row (or its snapshot lasts).
-    var storedRecords: [RecordID: StoredRecord] = [:]
     var storedKinds: [RecordID: RecordKind] = [:]
     /// Records this transaction looked for and found no row of.
     var notStored: Set<RecordID> = []
@@ -126,9 +126,9 @@ final class PostgresTransaction: SyncTransaction {
     func lockedSequence() throws -> UInt64 {
         if let known = counter.sequence { return known }
         _ = try session
-        let value = try connection.answer(counterLock!).rows.first?.decode(Int64.self) ?? 0
-        counter.sequence = UInt64(max(0, value))
-        return UInt64(max(0, value))
+        let value = UInt64(max(0, try connection.answer(counterLock!).rows.first?.decode(Int64.self) ?? 0))
+        counter.sequence = value
+        return value
     }
 
     /// A key no other program's advisory locks use: kam's schema changes.
