@@ -38,8 +38,11 @@ public struct Register<Value: Hashable & Sendable>: Hashable, Sendable {
         self.context = context
     }
 
+    // Closures, not key paths, in this generic type's hot paths: a key path
+    // through a generic parameter is instantiated anew on every call.
+
     /// The current values, in dot order.
-    public var values: [Value] { siblings.map(\.value) }
+    public var values: [Value] { siblings.map { $0.value } }
 
     /// Whether the field was never written (or only seen, never held).
     public var isEmpty: Bool { siblings.isEmpty }
@@ -126,7 +129,7 @@ public struct Register<Value: Hashable & Sendable>: Hashable, Sendable {
 
     /// The dots of siblings this state holds that are newer than anything in `seen`.
     public func siblingDots(notCoveredBy seen: VersionVector) -> [Dot] {
-        siblings.map(\.dot).filter { !seen.covers($0) }
+        siblings.compactMap { seen.covers($0.dot) ? nil : $0.dot }
     }
 }
 
