@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// Moves a team from the embedded store to PostgreSQL: copies every table
 /// of a data folder's SQLite file into an empty PostgreSQL database, as it
-/// is, in one transaction.
+/// is, in one transaction, a batch of rows at a time.
 ///
 /// Rows keep their sequence numbers, the feed's counter and the replica
 /// numbers their records' bytes hold, so every laptop's cursor stays valid:
@@ -84,19 +84,16 @@ public enum EmbeddedToPostgres {
 
     /// Copies everything `source` holds into `target`, which must hold no kam
     /// data (it is migrated to the current schema first). All or nothing.
+    ///
+    /// The embedded store is read in one snapshot, `batchRows` rows at a time,
+    /// each batch written before the next is read: the copy holds one batch in
+    /// memory whatever the size of the team.
     public static func copy(from source: SQLiteStore, to target: PostgresStore) async throws -> Report {
+        try await copy(from: source, to: target, batchRows: batchRows)
+    }
+
+    static func copy(from source: SQLiteStore, to target: PostgresStore, batchRows: Int) async throws -> Report {
         try await target.migrate()
-        // One snapshot of the embedded store: what a stopped server left.
-        let (rows, sequence) = try await source.writer.read { db in
-            var rows: [String: [[DatabaseValue]]] = [:]
-            for table in tables {
-                let columns = table.columns.joined(separator: ", ")
-                rows[table.name] = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table.name)").map { row in
-                    table.columns.map { row[$0] as DatabaseValue }
-                }
-            }
-            return (rows, try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0)
-        }
         return try await target.transaction(.write) { tx in
             var counts: [String: Int] = [:]
             for table in kamData {
@@ -105,13 +102,26 @@ public enum EmbeddedToPostgres {
             guard counts.values.allSatisfy({ $0 == 0 }) else { throw TargetNotEmpty(counts: counts) }
             // A schema made by an earlier `kam-server serve --database` holds no data but these defaults.
             try tx.session.query("DELETE FROM settings")
-            var report: [(name: String, rows: Int)] = []
-            for table in tables {
-                let tableRows = rows[table.name] ?? []
-                for start in stride(from: 0, to: tableRows.count, by: batchRows) {
-                    try insert(tableRows[start..<min(start + batchRows, tableRows.count)], into: table, tx.session)
+            // One snapshot of the embedded store: what a stopped server left.
+            let (report, sequence) = try source.writer.read { db in
+                let sequence = try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0
+                var report: [(name: String, rows: Int)] = []
+                for table in tables {
+                    let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name)")
+                    var batch: [[DatabaseValue]] = []
+                    batch.reserveCapacity(batchRows)
+                    var copied = 0
+                    while let row = try rows.next() {
+                        batch.append(table.columns.indices.map { row[$0] as DatabaseValue })
+                        guard batch.count == batchRows else { continue }
+                        try insert(batch[...], into: table, tx.session)
+                        copied += batch.count
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                    try insert(batch[...], into: table, tx.session)
+                    report.append((table.name, copied + batch.count))
                 }
-                report.append((table.name, tableRows.count))
+                return (report, sequence)
             }
             // A server still running on the embedded store would lose what it takes from now on: refuse.
             let after = try source.writer.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM sequence WHERE id = 1") ?? 0 }
