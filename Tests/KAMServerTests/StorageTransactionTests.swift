@@ -157,4 +157,23 @@ struct StorageTransactionTests {
         #expect(try await store.read { tx in try tx.changes(since: 3, limit: 10, scope: .everything, removalsFor: nil, ownerChanges: true) }
             == FeedChanges(current: 2))
     }
+
+    @Test("a roles read that fails in a savepoint leaves no user unknown behind", arguments: Storage.all)
+    func rolesAfterAFailedRead(_ storage: Storage) async throws {
+        let store = try await storage.make()
+        struct Refused: Error {}
+        try await store.addUser(name: "li", role: .rep, tokenHash: Data(repeating: 1, count: 32), at: 1)
+        let after = try await store.write { tx in
+            #expect(throws: (any Error).self) {
+                try tx.savepoint {
+                    // PostgreSQL: a statement sent ahead fails, and the roles read is the one that reports it.
+                    if let postgres = tx as? PostgresTransaction { try postgres.session.send("SELECT 1 / 0") }
+                    _ = try tx.roles(of: ["li", "nobody"])
+                    throw Refused()
+                }
+            }
+            return try tx.roles(of: ["li", "nobody"])
+        }
+        #expect(after == ["li": .rep])
+    }
 }

@@ -7,11 +7,14 @@ extension PostgresTransaction {
     func roles(of users: Set<String>) throws -> [String: Role] {
         let unknown = users.filter { knownRoles[$0] == nil }
         if !unknown.isEmpty {
-            for name in unknown { knownRoles[name] = .some(nil) }
+            // Remembered once the whole answer is in: a failed read leaves no "no such user" behind.
+            var read: [String: Role?] = [:]
+            for name in unknown { read[name] = .some(nil) }
             for row in try session.rows("SELECT name, role FROM users WHERE name = ANY(\(Array(unknown)))") {
                 let (name, role) = try row.decode((String, String).self)
-                knownRoles[name] = Role(rawValue: role)
+                read[name] = Role(rawValue: role)
             }
+            knownRoles.merge(read) { _, new in new }
         }
         var result: [String: Role] = [:]
         for name in users { if let role = knownRoles[name] ?? nil { result[name] = role } }
