@@ -10,6 +10,8 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case ambiguousAccount(String, candidates: [String])
     case unknownRecord(RecordKind, String)
     case ambiguousRecord(RecordKind, String, candidates: [String])
+    /// Records of different kinds, or accounts and other records, match.
+    case ambiguousReference(String, candidates: [String])
     case recordDeleted(RecordKind, String)
     case fieldInConflict(String, field: String)
     case notInConflict(String, field: String)
@@ -44,6 +46,8 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
             "no \(kind) matches '\(text)': give its id or the start of it"
         case .ambiguousRecord(let kind, let text, let candidates):
             "'\(text)' matches several \(kind) records; give more of the id:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
+        case .ambiguousReference(let text, let candidates):
+            "'\(text)' matches several records; give more of the id, or of an account's name:\n" + candidates.map { "  \($0)" }.joined(separator: "\n")
         case .recordDeleted(let kind, let text):
             "\(kind) \(text) was deleted"
         case .fieldInConflict(let record, let field):

@@ -22,7 +22,8 @@ extension Replica {
         guard !changes.isEmpty else { throw ClientError.nothingToChange }
         let id = try resolveAccount(reference)
         try store.edit { edit in
-            let state = try edit.state(id)!
+            // Gone since it was found: a sync in between took it off this laptop.
+            guard let state = try edit.state(id) else { throw ClientError.unknownAccount(reference) }
             for (field, text) in changes.sorted(by: { $0.key < $1.key }) {
                 guard Self.settableAccountFields.contains(field) else { throw ClientError.unknownField(.account, field) }
                 var value = FieldValue.null
@@ -67,7 +68,8 @@ extension Replica {
     public func changeStage(_ reference: String, to stage: Stage, share: Share?, reason: String?) throws -> StageChange {
         let id = try resolveAccount(reference)
         return try store.edit { edit in
-            let state = try edit.state(id)!
+            // Gone since it was found: a sync in between took it off this laptop.
+            guard let state = try edit.state(id) else { throw ClientError.unknownAccount(reference) }
             let current = try Self.single(state, "stage", label: reference).flatMap { try? Stage(fieldValue: $0, field: "stage") } ?? .development
             do { try StageRules.checkTransition(from: current, to: stage, reason: reason) } catch let error as StageRuleError { throw ClientError.stage(error) }
             let currentShare = try Self.single(state, "share", label: reference).flatMap { try? Share(fieldValue: $0, field: "share") }
@@ -130,7 +132,7 @@ extension Replica {
     public func account(_ reference: String) throws -> AccountDetail {
         let id = try resolveAccount(reference)
         return try store.read { db in
-            let state = try store.loadRecord(db, id)!
+            guard let state = try store.loadRecord(db, id) else { throw ClientError.unknownAccount(reference) }
             let records = try store.loadRecords(db, ids: "SELECT id FROM records WHERE account_id = ? AND id != ?", arguments: [id.rawValue, id.rawValue])
             do {
                 return try AccountDetail(

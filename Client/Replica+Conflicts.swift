@@ -99,7 +99,8 @@ extension Replica {
     public func resolve(_ reference: String, field: String, _ resolution: Resolution) throws {
         let (kind, id) = try resolveRecord(reference)
         try store.edit { edit in
-            let state = try edit.state(id)!
+            // Gone since it was found: a sync in between took it off this laptop.
+            guard let state = try edit.state(id) else { throw ClientError.unknownRecord(kind, reference) }
             if field == "deleted" {
                 guard case .deleteConflict = state.status else { throw ClientError.notInConflict(reference, field: field) }
                 let delete: Bool

@@ -76,10 +76,15 @@ public struct Replica: Sendable {
             for kind in RecordKind.allCases where kind != .account {
                 if let id = try? Self.resolve(db, reference, kind: kind) { found.append((kind, id)) }
             }
+            let others = found.map { "\($0.1)  (\($0.0))" }
+            // Several accounts and another record: none is picked.
+            if case ClientError.ambiguousAccount(_, let accounts) = accountError, !found.isEmpty {
+                throw ClientError.ambiguousReference(reference, candidates: accounts + others)
+            }
             guard found.count == 1 else {
                 // No other record: the account's own answer (unknown, or ambiguous with its candidates).
                 if found.isEmpty { throw accountError }
-                throw ClientError.ambiguousAccount(reference, candidates: found.map { "\($0.1)  (\($0.0))" })
+                throw ClientError.ambiguousReference(reference, candidates: others)
             }
             return found[0]
         }

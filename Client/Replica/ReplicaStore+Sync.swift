@@ -19,9 +19,14 @@ extension ReplicaStore {
     /// The next batch of pending field states, oldest own write first, about
     /// `limit` of them; `nil` when nothing is pending.
     ///
-    /// A record the server has never seen travels whole: the server creates a
-    /// record only with its required fields. So the batch goes on past `limit`,
-    /// still in order, until every such record in it is complete.
+    /// A record the server has never seen travels with what the server
+    /// creates it from (``creationFields(of:)``): its required fields, its
+    /// author and owner, and its existence. So the batch goes on past `limit`,
+    /// still in order (the server takes a replica's new writes only in
+    /// counter order), until every such record in it has those. Its other
+    /// pending fields follow in their turn: a field edited long after its
+    /// record was made offline does not pull everything written in between
+    /// into one batch, which could outgrow what the server takes in a push.
     public func pendingBatch(limit: Int) throws -> PendingBatch? {
         try writer.read { db in
             let settings = try Self.settings(db)
@@ -30,25 +35,25 @@ extension ReplicaStore {
             var order: [RecordID] = []
             var states: [RecordID: RecordState] = [:]
             var sent: [(RecordID, String, Int64)] = []
-            // Pending registers still to come of the new records in the batch.
-            var missing: [RecordID: Int] = [:]
-            var unfinished = 0
-            while sent.count < max(limit, 1) || unfinished > 0, let row = try cursor.next() {
+            // What the new records in the batch still lack for the server to create them.
+            var missing: [RecordID: Set<String>] = [:]
+            while sent.count < max(limit, 1) || !missing.isEmpty, let row = try cursor.next() {
                 guard let id = RecordID(rawValue: row["record_id"]) else { continue }
-                if let left = missing[id] {
-                    if left > 0 { missing[id] = left - 1 }
-                    if left == 1 { unfinished -= 1 }
-                } else {
+                let field: String = row["field"]
+                if states[id] == nil {
                     guard let state = try loadRecord(db, id) else { continue }
                     let pending = try Self.pendingFields(db, id)
                     // A record with no settled register was never acknowledged nor pulled: it is new to the server.
-                    let new = !Self.hasSettled(state, pending: pending)
-                    missing[id] = new ? pending.count - 1 : 0
-                    if new, pending.count > 1 { unfinished += 1 }
+                    if !Self.hasSettled(state, pending: pending) {
+                        let needed = pending.intersection(Self.creationFields(of: state.kind)).subtracting([field])
+                        if !needed.isEmpty { missing[id] = needed }
+                    }
                     states[id] = state
                     order.append(id)
+                } else if var needed = missing[id], needed.remove(field) != nil {
+                    missing[id] = needed.isEmpty ? nil : needed
                 }
-                sent.append((id, row["field"], row["own_dot"]))
+                sent.append((id, field, row["own_dot"]))
             }
             guard !sent.isEmpty else { return nil }
             var fields: [RecordID: [String]] = [:]
@@ -61,12 +66,25 @@ extension ReplicaStore {
         }
     }
 
+    /// The registers a record the server has never seen must carry in the
+    /// push that creates it: its required fields, which the server checks
+    /// then; its author and owner, which only a creation sets (a rep may
+    /// not change an owner later, nor anyone an author); and its existence.
+    static func creationFields(of kind: RecordKind) -> Set<String> {
+        var fields: Set<String> = [existenceField]
+        for spec in kind.schema.fields where spec.required || spec.name == "author" || spec.name == "owner" { fields.insert(spec.name) }
+        return fields
+    }
+
     /// Records the server's acknowledgement of `batch`: what it merged is no
     /// longer pending (unless edited again meanwhile); a refused record is kept
-    /// as a refusal for the user, and none of its pending fields written before
-    /// the batch is pushed again. Only the exact versions the batch sent are
-    /// cleared: an edit made while the push was on its way stays pending and
-    /// goes with the next push (where the server judges it on its own).
+    /// as a refusal for the user with what the batch sent of it. A refused
+    /// record the server never had takes with it its pending fields written
+    /// before the batch was read; one the server has keeps the fields the
+    /// batch did not carry pending, to be judged in a later push. Only the
+    /// exact versions the batch sent are cleared: an edit made while the push
+    /// was on its way stays pending and goes with the next push (where the
+    /// server judges it on its own).
     public func acknowledge(_ batch: PendingBatch, _ acknowledgement: PushAcknowledgement) throws {
         try writer.write { db in
             // A refused record with nothing settled here before was never on the server.
@@ -82,12 +100,17 @@ extension ReplicaStore {
             }
             let now = Timestamp.now().rawValue
             for refusal in acknowledgement.refused {
-                // The values refused, kept for the user: what the batch sent of the record, and the rest of its
-                // pending fields written before the batch was read (they would be refused too).
+                // The values refused, kept for the user: what the batch sent of the record and, for a record the
+                // server never had, the rest of its pending fields written before the batch was read (it would
+                // refuse them too). A record it has keeps its unsent fields pending: they go in a later batch and
+                // are judged on their own.
                 let sent = Set(batch.rows.filter { $0.record == refusal.id }.map(\.field))
-                let earlier = try String.fetchAll(
-                    db, sql: "SELECT field FROM pending WHERE record_id = ? AND own_dot <= ?",
-                    arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
+                let new = newRecords.contains(refusal.id)
+                let earlier = new
+                    ? try String.fetchAll(
+                        db, sql: "SELECT field FROM pending WHERE record_id = ? AND own_dot <= ?",
+                        arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
+                    : []
                 var edits: [String: FieldValue] = [:]
                 var account: (id: RecordID?, name: String?) = (nil, nil)
                 if let state = try loadRecord(db, refusal.id) {
@@ -95,13 +118,15 @@ extension ReplicaStore {
                     account = try Self.account(of: state, db)
                 }
                 // A write made after the batch was read is newer than what was refused.
-                try db.execute(
-                    sql: "DELETE FROM pending WHERE record_id = ? AND own_dot <= ?",
-                    arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
+                if new {
+                    try db.execute(
+                        sql: "DELETE FROM pending WHERE record_id = ? AND own_dot <= ?",
+                        arguments: [refusal.id.rawValue, Int64(clamping: batch.counter)])
+                }
                 try Self.keepRefusal(
                     db, record: refusal.id, kind: refusal.kind, field: refusal.field, code: refusal.code, message: refusal.message,
                     edits: edits, account: account.id, accountName: account.name, removed: false,
-                    newRecord: newRecords.contains(refusal.id), at: now)
+                    newRecord: new, at: now)
             }
         }
     }

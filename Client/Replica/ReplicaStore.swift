@@ -34,13 +34,36 @@ public struct ReplicaStore: Sendable {
     }
 
     /// Creates a new replica in `home`; refuses if one is already there.
+    ///
+    /// A file that holds no replica (an init cut short between making the
+    /// file and writing its settings: killed, a full disk) is made again, so
+    /// `kam init` is the way out that every other command's error names.
     public static func create(home: ReplicaHome, settings: ReplicaSettings) throws -> ReplicaStore {
         let path = home.databaseURL.path
-        guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.alreadyInitialised(home.url.path) }
+        if FileManager.default.fileExists(atPath: path) {
+            guard holdsNoReplica(home) else { throw ClientError.alreadyInitialised(home.url.path) }
+            try remove(home: home)
+        }
         try home.createPrivately()
         let store = try ReplicaStore(writer: DatabasePool(path: path, configuration: configuration))
         try store.initialise(settings)
         return store
+    }
+
+    /// Whether the file in `home` is readable and holds no replica's
+    /// settings. A file that cannot be read is not known to be empty.
+    static func holdsNoReplica(_ home: ReplicaHome) -> Bool {
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: home.databaseURL.path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                try !db.tableExists("replica") || Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replica") == 0
+            }
+        } catch {
+            return false
+        }
     }
 
     /// Opens the replica in `home`.

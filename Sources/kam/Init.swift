@@ -33,9 +33,17 @@ extension Kam {
             do {
                 let user = try await engine.register()
                 print("registered with \(url.absoluteString) as \(safe(user))")
+            } catch SyncFailure.server(let status, let code, let message) where status == 429 || status >= 500 {
+                // Busy or failing, not a refusal: the replica stays and registers at the first sync.
+                print("not registered: the server answered \(status) \(code): \(message). The replica registers at the first 'kam sync'")
             } catch SyncFailure.server(let status, let code, let message) {
                 try ReplicaStore.remove(home: home.resolved)
-                throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; check --token and run 'kam init' again", code: .failure)
+                let fix = switch status {
+                case 401, 403: "check --token"
+                case 404: "check --server (the kam server's address, like http://kam.example.com:8080)"
+                default: "fix what it says"
+                }
+                throw fail("the server refused this replica (\(status) \(code)): \(message). Nothing was kept; \(fix) and run 'kam init' again", code: .failure)
             } catch SyncFailure.transport(.unavailable(let detail), _) {
                 print("not registered: \(TransportError.unavailable(detail)). The replica registers at the first 'kam sync' once it is installed")
             } catch {

@@ -38,4 +38,23 @@ struct ReplicaFileModeTests {
         _ = try ReplicaStore.open(home: home)
         #expect(try Self.mode(home.databaseURL) == 0o600)
     }
+
+    @Test("an init cut short leaves a file with no replica in it: init makes it again, and a real replica is never replaced")
+    func initCutShort() throws {
+        let home = Self.temporaryHome()
+        defer { try? FileManager.default.removeItem(at: home.url.deletingLastPathComponent()) }
+        // What an init killed right after making the file leaves: the file, empty.
+        try FileManager.default.createDirectory(at: home.url, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: home.databaseURL.path, contents: nil))
+        #expect(throws: ClientError.self) { try ReplicaStore.open(home: home).settings() }
+        let settings = ReplicaSettings(replica: .random(), server: URL(string: "http://127.0.0.1:9")!, token: "kam_secret")
+        let store = try ReplicaStore.create(home: home, settings: settings)
+        #expect(try store.settings().replica == settings.replica)
+        #expect(try Self.mode(home.databaseURL) == 0o600)
+        // Once it holds a replica, init refuses and the replica stays.
+        #expect(throws: ClientError.alreadyInitialised(home.url.path)) {
+            try ReplicaStore.create(home: home, settings: ReplicaSettings(replica: .random(), server: settings.server, token: "other"))
+        }
+        #expect(try ReplicaStore.open(home: home).settings().replica == settings.replica)
+    }
 }

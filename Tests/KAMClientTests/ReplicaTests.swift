@@ -56,6 +56,23 @@ struct ReplicaTests {
         #expect(try replica.resolveAccount("aaa-2") == b.id)
     }
 
+    @Test("a reference that matches several accounts and another record picks none, and lists them all")
+    func ambiguousAcrossKinds() throws {
+        let replica = try Self.replica()
+        try replica.addAccount(Account(id: RecordID(rawValue: "acct-buyer")!, name: "Buyer"))
+        let contact = try replica.addContact("Buyer", name: "王经理")
+        let start = String(contact.id.rawValue.prefix(6))
+        // Two accounts whose names start as the contact's id does.
+        try replica.addAccount(Account(name: start + " 一"))
+        try replica.addAccount(Account(name: start + " 二"))
+        #expect {
+            _ = try replica.resolveRecord(start)
+        } throws: { error in
+            guard case ClientError.ambiguousReference(_, let candidates) = error else { return false }
+            return candidates.count == 3 && candidates.contains { $0.hasPrefix(contact.id.rawValue) }
+        }
+    }
+
     @Test("stage rules: one step forward, back with a reason, share in the band; a refused change writes nothing")
     func stages() throws {
         let replica = try Self.replica()
@@ -129,5 +146,46 @@ struct ReplicaTests {
         try replica.store.acknowledge(second, PushAcknowledgement(accepted: 2, refused: [], sequence: 6))
         #expect(try replica.status().pending == 1)
         #expect(dots(try #require(try replica.store.pendingBatch(limit: 100))) == [7])
+    }
+
+    @Test("a new record's later edit waits its turn: a batch stays near its limit, and batches keep counter order")
+    func newRecordEditedLater() throws {
+        let replica = try Self.replica()
+        for n in 1...30 { try replica.addAccount(Account(name: "客户 \(n)")) }
+        // Edited before its first push, after 29 other accounts were made.
+        try replica.setAccount("客户 1", ["notes": "采购换人了", "region": "华东"])
+        func counters(_ batch: PendingBatch) -> [UInt64] {
+            batch.request.records.flatMap { record in
+                record.fields.values.flatMap(\.siblings).map(\.dot.counter) + record.existence.siblings.map(\.dot.counter)
+            }
+        }
+        var highest: UInt64 = 0
+        var batches = 0
+        while let batch = try replica.store.pendingBatch(limit: 10) {
+            let sent = counters(batch)
+            #expect(batch.count <= 12, "a batch carries its limit and at most the rest of one new record, not \(batch.count)")
+            #expect(sent.min()! > highest, "the server takes a replica's new writes only in counter order")
+            highest = sent.max()!
+            batches += 1
+            try replica.store.acknowledge(batch, PushAcknowledgement(accepted: batch.count, refused: [], sequence: UInt64(batches)))
+        }
+        #expect(try batches > 1 && replica.status().pending == 0)
+    }
+
+    @Test("a refused record the server holds keeps the fields its batch did not carry pending, for a later push")
+    func refusedKeepsUnsent() throws {
+        let replica = try Self.replica()
+        let acme = try replica.addAccount(Account(name: "ACME"))
+        let created = try #require(try replica.store.pendingBatch(limit: 100))
+        try replica.store.acknowledge(created, PushAcknowledgement(accepted: created.count, refused: [], sequence: 1))
+        try replica.setAccount("ACME", ["region": "华东"])
+        try replica.setAccount("ACME", ["notes": "采购换人了"])
+        let first = try #require(try replica.store.pendingBatch(limit: 1))
+        #expect(first.request.records.map { Set($0.fields.keys) } == [["region"]])
+        try replica.store.acknowledge(first, PushAcknowledgement(
+            accepted: 0, refused: [PushRefusal(kind: .account, id: acme.id, field: "region", code: "not-owner", message: "not yours")], sequence: 1))
+        #expect(try replica.refusals().map(\.edits) == [["region": .text("华东")]])
+        let next = try #require(try replica.store.pendingBatch(limit: 100), "the notes were never sent: they go next")
+        #expect(next.request.records.map { Set($0.fields.keys) } == [["notes"]])
     }
 }
