@@ -47,6 +47,29 @@ struct SyncIntegrationTests {
         try await app.test(.live) { client in try await body(client, setup) }
     }
 
+    @Test("records made offline and edited again before the first sync go in small batches the server takes in order")
+    func newRecordsEditedBeforeFirstSync() async throws {
+        try await Self.run { port, setup in
+            let (li, liSync) = try Self.laptop("li", port: port, setup: setup)
+            let (zhao, zhaoSync) = try Self.laptop("zhao", port: port, setup: setup)
+            for n in 1...12 {
+                try li.addAccount(Account(name: "客户 \(n)", owner: "li"))
+                _ = try li.addContact("客户 \(n)", name: "联系人 \(n)")
+            }
+            _ = try li.logActivity("客户 1", kind: .visit, note: "第一次拜访", date: try Day(parsing: "2026-11-23"))
+            // The first account and its contact, edited after everything else was made.
+            try li.setAccount("客户 1", ["notes": "采购换人了", "region": "华南"])
+            try li.setAccount("客户 2", ["tier": "gold"])
+            let first = try await liSync.sync()
+            #expect(try first.refused == 0 && li.status().pending == 0)
+            _ = try await zhaoSync.sync()
+            #expect(try zhao.accounts().count == 12)
+            let one = try zhao.account("客户 1")
+            #expect(one.account.notes == "采购换人了" && one.account.region == "华南" && one.contacts.count == 1)
+            #expect(try zhao.account("客户 2").account.tier == .gold)
+        }
+    }
+
     @Test("offline edits on two laptops converge in either sync order, with the same conflicts on both", arguments: [true, false])
     func converge(liFirst: Bool) async throws {
         try await Self.run { port, setup in
