@@ -70,11 +70,14 @@ extension ReplicaStore {
     /// push that creates it: its required fields, which the server checks
     /// then; its author and owner, which only a creation sets (a rep may
     /// not change an owner later, nor anyone an author); and its existence.
-    static func creationFields(of kind: RecordKind) -> Set<String> {
+    static func creationFields(of kind: RecordKind) -> Set<String> { creationFieldsByKind[kind] ?? [existenceField] }
+
+    /// ``creationFields(of:)`` worked out once: a first push asks for every record.
+    private static let creationFieldsByKind: [RecordKind: Set<String>] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { kind in
         var fields: Set<String> = [existenceField]
         for spec in kind.schema.fields where spec.required || spec.name == "author" || spec.name == "owner" { fields.insert(spec.name) }
-        return fields
-    }
+        return (kind, fields)
+    })
 
     /// Records the server's acknowledgement of `batch`: what it merged is no
     /// longer pending (unless edited again meanwhile); a refused record is kept

@@ -73,7 +73,7 @@ public struct ReplicaStore: Sendable {
         return try ReplicaStore(writer: DatabasePool(path: home.databaseURL.path, configuration: configuration))
     }
 
-    /// Removes the replica in `home` (only right after `create`, when the server refused it).
+    /// Removes the replica in `home`: one the server refused right after `create`, or a file an init cut short left.
     public static func remove(home: ReplicaHome) throws {
         for suffix in ["", "-wal", "-shm"] {
             let path = home.databaseURL.path + suffix

@@ -50,6 +50,13 @@ public enum SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// of that page was stored and the cursor stayed before it.
     case unstorable(record: String, reason: String)
 
+    /// Whether the server was busy or failing (429, 5xx): asking again later
+    /// may succeed, unlike a refusal.
+    public var isTransient: Bool {
+        if case .server(let status, _, _) = self { return status >= 500 || status == 429 }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .server(let status, let code, let message):
@@ -353,7 +360,7 @@ public struct SyncEngine: Sendable {
                 let failure = SyncFailure.server(
                     status: result.status, code: error?.error.code ?? "http-\(result.status)",
                     message: error?.error.message ?? String(decoding: result.body.prefix(200), as: UTF8.self))
-                guard result.status >= 500 || result.status == 429, attempt < attempts else { throw failure }
+                guard failure.isTransient, attempt < attempts else { throw failure }
                 logger.notice("server busy, trying again", metadata: ["status": "\(result.status)", "attempt": "\(attempt)"])
                 if let asked = Self.retryAfter(result.headers["retry-after"], maximum: maximumRetryAfter) {
                     try await Task.sleep(for: asked)

@@ -33,8 +33,9 @@ extension Kam {
             do {
                 let user = try await engine.register()
                 print("registered with \(url.absoluteString) as \(safe(user))")
-            } catch SyncFailure.server(let status, let code, let message) where status == 429 || status >= 500 {
+            } catch let failure as SyncFailure where failure.isTransient {
                 // Busy or failing, not a refusal: the replica stays and registers at the first sync.
+                guard case .server(let status, let code, let message) = failure else { throw failure }
                 print("not registered: the server answered \(status) \(code): \(message). The replica registers at the first 'kam sync'")
             } catch SyncFailure.server(let status, let code, let message) {
                 try ReplicaStore.remove(home: home.resolved)
